@@ -1,0 +1,43 @@
+# Entry points for people and CI. Everything (Debian packages, npm oracle) is installed by
+# scripts/install-deps.sh, so `make demo` and `make test` work on a fresh Debian 12 machine.
+
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_ARGS ?=
+
+.PHONY: all deps build demo test test-fast test-asan clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: the workflow on the built-in data, ending in a report.
+demo: build
+	./scripts/demo.sh $(BUILD)/liteopt
+
+# Every test: unit, kernel, e2e, conformance against the official TFLite runtime, then the fuzz test under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --label-exclude fuzz $(CTEST_ARGS)
+	$(MAKE) test-asan
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --label-exclude "fuzz|conformance" $(CTEST_ARGS)
+
+$(BUILD_ASAN)/build.ninja:
+	cmake --preset asan
+
+test-asan: deps $(BUILD_ASAN)/build.ninja
+	cmake --build $(BUILD_ASAN) -j $(JOBS) --target fuzz_test tflite_test runtime_test
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -L "fuzz" $(CTEST_ARGS)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,28 @@
+// The liteopt command line: flags -> config structs -> library calls. No logic of its own beyond
+// formatting. Results go to stdout, progress and logs to stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace liteopt::cli {
+
+// Exit codes shared by every command.
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Each command registers its subcommand and returns the function that runs it after parsing.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command AddInspectCommand(CLI::App& root);
+Command AddRunCommand(CLI::App& root);
+
+// "error: <message>" on stderr; returns kExitFailure.
+int Fail(const std::string& message);
+
+}  // namespace liteopt::cli
