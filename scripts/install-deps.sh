@@ -12,8 +12,11 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
-  nodejs npm
 )
+# Node.js >= 20 runs the oracle. Machines of this project's kind carry nodesource's nodejs (npm bundled);
+# only install Debian's when no node is present at all.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,12 +35,18 @@ else
 fi
 
 # The official TensorFlow Lite runtime (WASM builds from npm) used as the conformance oracle.
+# Reinstalls only when package-lock.json changed; uses the npm cache first.
 oracle="$here/tests/conformance/oracle"
-if [ -f "$oracle/package-lock.json" ]; then
-  if [ ! -d "$oracle/node_modules" ] || [ "$oracle/package-lock.json" -nt "$oracle/node_modules/.package-lock.json" ]; then
-    echo "install-deps: installing the TFLite oracle's npm packages" >&2
-    (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error)
-  else
-    echo "install-deps: npm packages already installed" >&2
-  fi
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "install-deps: the TFLite oracle needs Node.js >= 20 (found $(node --version))" >&2
+  exit 1
+fi
+stamp="$oracle/node_modules/.liteopt-lock.sha256"
+want="$(sha256sum "$oracle/package-lock.json" | cut -d' ' -f1)"
+if [ "$want" = "$(cat "$stamp" 2>/dev/null || true)" ]; then
+  echo "install-deps: TFLite oracle npm packages up to date" >&2
+else
+  echo "install-deps: installing the TFLite oracle's npm packages" >&2
+  (cd "$oracle" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
+  echo "$want" > "$stamp"
 fi

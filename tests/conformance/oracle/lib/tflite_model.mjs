@@ -93,10 +93,9 @@ function tensorInfo(fb, t, index) {
 // Parses the model; throws a readable Error on files that are not TFLite models.
 export function parseTfliteModel(bytes) {
   if (bytes.byteLength < 8) throw new Error('file too small to be a .tflite model');
-  const ident = new TextDecoder().decode(bytes.subarray(4, 8));
-  if (ident !== 'TFL3') {
-    throw new Error(`not a TFLite flatbuffer (file identifier '${ident}', expected 'TFL3')`);
-  }
+  // The 'TFL3' file identifier is optional in flatbuffers; the runtimes decide whether a file
+  // without it is acceptable, we only parse what we need.
+  const ident = new TextDecoder('latin1').decode(bytes.subarray(4, 8));
   const fb = new FlatBuffer(bytes);
   const model = fb.root();
   const version = fb.scalarU32(model, 0, 0);
@@ -139,6 +138,7 @@ export function parseTfliteModel(bytes) {
   });
 
   return {
+    file_identifier: ident === 'TFL3' ? ident : null,
     version,
     num_subgraphs: subgraphs.length,
     inputs,
