@@ -1,0 +1,38 @@
+// Turns a decoded image into the bytes of a classifier's input tensor (NHWC, batch 1).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/dtype.h"
+#include "base/status.h"
+#include "data/image.h"
+#include "data/resize.h"
+
+namespace liteopt::data {
+
+// How 8-bit pixels map to the real values the model was trained on.
+enum class PixelNormalization {
+  kZeroToOne,      // x / 255
+  kMinusOneToOne,  // x / 127.5 - 1
+};
+
+struct ModelInputSpec {
+  int height = 0;
+  int width = 0;
+  int channels = 3;  // 1 or 3 (or 4)
+  DType dtype = DType::kFloat32;  // kFloat32, kInt8 or kUInt8
+  // Quantization of integer inputs: q = clamp(round(real / scale) + zero_point). Ignored for float.
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+  PixelNormalization normalization = PixelNormalization::kZeroToOne;
+  ResizeMethod resize = ResizeMethod::kBilinear;
+};
+
+// Converts channels, resizes (skipped when the size already matches), normalizes, then quantizes for
+// integer inputs with qmath::QuantizeValue. There is no "raw pixel" special case: a uint8 input with
+// scale 1/255 and zero point 0 gets back exactly the (resized) pixel value through the generic path.
+// Returns height * width * channels * DTypeSize(dtype) bytes.
+Result<std::vector<uint8_t>> ToModelInput(const Image& image, const ModelInputSpec& spec);
+
+}  // namespace liteopt::data
