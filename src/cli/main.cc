@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitOk;
+    app.exit(e);
+    return kExitOk;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
