@@ -58,6 +58,26 @@ inline int32_t MultiplyByQuantizedMultiplierGreaterThanOne(int32_t x, int32_t qu
   return SaturatingRoundingDoublingHighMul(ShiftLeftWrap(x, left_shift), quantized_multiplier);
 }
 
+// How an int32 accumulator is rescaled to the output's quantization. TFLite's reference kernels use
+// kDoubleRounding (fixed-point multiplier, MultiplyByQuantizedMultiplier). The official CPU runtime runs
+// conv / depthwise / fully-connected through its XNNPACK delegate, which uses kFp32: the accumulator times a
+// float scale, rounded to nearest-even. The two differ by one step on a small fraction of outputs.
+enum class RequantMode { kFp32, kDoubleRounding };
+
+// kFp32 requantization: clamp(round_half_even(float(acc) * scale) + zero_point, qmin, qmax). The clamp is done
+// in float first so huge accumulators cannot overflow the conversion.
+inline int32_t RequantizeFp32(int32_t acc, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  float v = static_cast<float>(acc) * scale;
+  const float lo = static_cast<float>(qmin - zero_point), hi = static_cast<float>(qmax - zero_point);
+  v = v < lo ? lo : (v > hi ? hi : v);
+  return static_cast<int32_t>(std::nearbyint(v)) + zero_point;
+}
+
+// The float scale kFp32 uses for conv-like ops, computed in float in this order (as XNNPACK does).
+inline float RequantScaleFp32(float input_scale, float filter_scale, float output_scale) {
+  return input_scale * filter_scale / output_scale;
+}
+
 // 64-bit accumulator variant used by int16x8 kernels: the multiplier is reduced to 15 bits first.
 int32_t MultiplyByQuantizedMultiplier(int64_t x, int32_t quantized_multiplier, int shift);
 

@@ -95,6 +95,21 @@ TEST(FixedPoint, MultiplyByQuantizedMultiplierIsWithinOneOfExact) {
   EXPECT_EQ(MultiplyByQuantizedMultiplier(2, m, s), 1);    // 0.5 -> 1
 }
 
+TEST(RequantizeFp32, RoundsHalfToEvenAndClamps) {
+  EXPECT_EQ(RequantizeFp32(1, 0.5f, 0, -128, 127), 0);    // 0.5 -> 0 (even)
+  EXPECT_EQ(RequantizeFp32(3, 0.5f, 0, -128, 127), 2);    // 1.5 -> 2
+  EXPECT_EQ(RequantizeFp32(-1, 0.5f, 0, -128, 127), 0);   // -0.5 -> 0
+  EXPECT_EQ(RequantizeFp32(-3, 0.5f, 0, -128, 127), -2);  // -1.5 -> -2
+  EXPECT_EQ(RequantizeFp32(5, 0.5f, 10, -128, 127), 12);
+  EXPECT_EQ(RequantizeFp32(INT32_MAX, 1000.0f, 0, -128, 127), 127);
+  EXPECT_EQ(RequantizeFp32(INT32_MIN, 1000.0f, 3, 0, 255), 0);
+  // Differs from double rounding exactly on ties: 0.5 goes to 1 there.
+  int32_t m;
+  int s;
+  QuantizeMultiplier(0.5, &m, &s);
+  EXPECT_EQ(MultiplyByQuantizedMultiplier(1, m, s), 1);
+}
+
 TEST(Quantize, RoundsHalfAwayFromZeroAndClamps) {
   EXPECT_EQ(QuantizeValue(0.5f, 1.0f, 0, -128, 127), 1);
   EXPECT_EQ(QuantizeValue(-0.5f, 1.0f, 0, -128, 127), -1);

@@ -165,9 +165,11 @@ Status Interpreter::AllocateTensors() {
                          ops::ShapeString(out->shape) + " or dtype " + std::string(DTypeName(out->dtype)));
       out->bytes = static_cast<size_t>(n) * es;
     }
+    // SHAPE's values depend only on its input's shape, known here; other ops need constant inputs.
+    const bool shape_only = sg.ops[oi].type == ir::OpType::SHAPE;
     bool foldable = !ctx.inputs.empty();
     for (ops::TensorRef* in : ctx.inputs)
-      if (in != nullptr && !in->is_const) foldable = false;
+      if (in != nullptr && !in->is_const && !shape_only) foldable = false;
     for (ops::TensorRef* out : ctx.outputs)
       if (out == nullptr || sg.tensors[out->index].is_variable) foldable = false;
     if (foldable) {

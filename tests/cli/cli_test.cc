@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,7 @@ struct Output {
   std::string out, err;
 };
 
-Output Run(const std::string& args) {
+Output RunCli(const std::string& args) {
   const std::string dir = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp";
   std::filesystem::create_directories(dir);
   const std::string err_file = dir + "/stderr_" + std::to_string(::getpid()) + ".txt";
@@ -37,39 +38,39 @@ Output Run(const std::string& args) {
 std::string Fixture(const std::string& rel) { return "'" + testing::FixturesDir() + "/" + rel + "'"; }
 
 TEST(Cli, VersionAndHelp) {
-  auto v = Run("--version");
+  auto v = RunCli("--version");
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find("liteopt "), std::string::npos);
   for (const char* cmd : {"--help", "inspect --help", "run --help"}) {
-    auto h = Run(cmd);
+    auto h = RunCli(cmd);
     EXPECT_EQ(h.code, 0) << cmd;
     EXPECT_NE(h.out.find("Usage"), std::string::npos) << cmd << ": " << h.out;
   }
 }
 
 TEST(Cli, UsageErrorsExitWithTwo) {
-  EXPECT_EQ(Run("").code, 2);
-  EXPECT_EQ(Run("no-such-command").code, 2);
-  EXPECT_EQ(Run("inspect").code, 2);
-  EXPECT_EQ(Run("run model.tflite --threads 0").code, 2);
+  EXPECT_EQ(RunCli("").code, 2);
+  EXPECT_EQ(RunCli("no-such-command").code, 2);
+  EXPECT_EQ(RunCli("inspect").code, 2);
+  EXPECT_EQ(RunCli("run model.tflite --threads 0").code, 2);
 }
 
 TEST(Cli, MissingOrCorruptModelFailsWithOneAndNamesTheFile) {
-  auto r = Run("inspect /nonexistent/model.tflite");
+  auto r = RunCli("inspect /nonexistent/model.tflite");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("/nonexistent/model.tflite"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty());
   const std::string bad = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp/garbage.tflite";
   std::filesystem::create_directories(std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp");
   std::ofstream(bad) << "this is not a flatbuffer at all, just text";
-  auto g = Run("run " + bad + " --input x.npy");
+  auto g = RunCli("run " + bad + " --input x.npy");
   EXPECT_EQ(g.code, 1);
   EXPECT_NE(g.err.find("garbage.tflite"), std::string::npos) << g.err;
 }
 
 TEST(Cli, InspectJsonDescribesARealModel) {
   if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
-  auto r = Run("inspect --json " + Fixture("tflite/coral/mobilenet_v1_0.25_128_quant.tflite"));
+  auto r = RunCli("inspect --json " + Fixture("tflite/coral/mobilenet_v1_0.25_128_quant.tflite"));
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["inputs"][0]["dtype"], "uint8");
@@ -84,10 +85,10 @@ TEST(Cli, InspectJsonDescribesARealModel) {
 
 TEST(Cli, InspectListsUnsupportedOps) {
   if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
-  auto r = Run("inspect " + Fixture("tflite/tflm/mnist_lstm_float.tflite"));
+  auto r = RunCli("inspect " + Fixture("tflite/tflm/mnist_lstm_float.tflite"));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("UNIDIRECTIONAL_SEQUENCE_LSTM (op 0)"), std::string::npos) << r.out;
-  auto run = Run("run " + Fixture("tflite/tflm/mnist_lstm_float.tflite") + " --input x.npy");
+  auto run = RunCli("run " + Fixture("tflite/tflm/mnist_lstm_float.tflite") + " --input x.npy");
   EXPECT_EQ(run.code, 1);
   EXPECT_NE(run.err.find("UNIDIRECTIONAL_SEQUENCE_LSTM"), std::string::npos) << run.err;
 }
@@ -96,7 +97,7 @@ TEST(Cli, RunClassifiesTheCatAndWritesOutputs) {
   if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
   const std::string out_dir = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp/cat_out";
   std::filesystem::remove_all(out_dir);
-  auto r = Run("run " + Fixture("tflite/coral/mobilenet_v1_0.25_128_quant.tflite") + " --input " +
+  auto r = RunCli("run " + Fixture("tflite/coral/mobilenet_v1_0.25_128_quant.tflite") + " --input " +
                Fixture("images/coral/cat.bmp") + " --labels " + Fixture("tflite/coral/imagenet_labels.txt") +
                " --output-dir " + out_dir);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -111,7 +112,7 @@ TEST(Cli, RunClassifiesTheCatAndWritesOutputs) {
 TEST(Cli, RunRejectsWrongInputs) {
   if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
   const std::string model = Fixture("tflite/tflite2onnx_ops/add.float32.tflite");
-  auto missing = Run("run " + model + " --input " + Fixture("images/coral/cat.bmp"));
+  auto missing = RunCli("run " + model + " --input " + Fixture("images/coral/cat.bmp"));
   EXPECT_EQ(missing.code, 2);  // two inputs, one given
   EXPECT_NE(missing.err.find("2 inputs"), std::string::npos) << missing.err;
   // A .npy of the wrong dtype names the file and both dtypes.
@@ -124,7 +125,7 @@ TEST(Cli, RunRejectsWrongInputs) {
     header += '\n';
     f << "\x93NUMPY" << char(1) << char(0) << char(118) << char(0) << header << "abcd";
   }
-  auto wrong = Run("run " + model + " --input " + npy + " --input " + npy);
+  auto wrong = RunCli("run " + model + " --input " + npy + " --input " + npy);
   EXPECT_EQ(wrong.code, 1);
   EXPECT_NE(wrong.err.find("u8.npy"), std::string::npos) << wrong.err;
   EXPECT_NE(wrong.err.find("float32"), std::string::npos) << wrong.err;

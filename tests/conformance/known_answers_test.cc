@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 #include "base/quant_math.h"
@@ -125,7 +126,12 @@ INSTANTIATE_TEST_SUITE_P(Coral, CatClassification,
                          ::testing::Values(CatCase{"mobilenet_v1_0.25_128_quant", 283, 0.25f},
                                            CatCase{"mobilenet_v2_1.0_224_quant", 286, 0.7f},
                                            CatCase{"tf2_mobilenet_v2_1.0_224_ptq", 286, 0.6f}),
-                         [](const auto& info) { return std::string(info.param.model); });
+                         [](const auto& info) {
+                           std::string n = info.param.model;
+                           for (char& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
 
 // MNIST digits through the community MNIST models (float [1,28,28] in [0,1]).
 TEST_F(KnownAnswers, MnistDigitsClassified) {
