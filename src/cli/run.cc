@@ -29,6 +29,7 @@ struct RunConfig {
   int top_k = 5;
   std::string normalize = "auto";
   std::string resize = "bilinear";
+  std::string numerics = "tflite-runtime";
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -148,6 +149,7 @@ int RunRun(const RunConfig& cfg) {
   runtime::InterpreterOptions opt;
   opt.num_threads = cfg.threads;
   opt.reference = cfg.reference;
+  opt.numerics = cfg.numerics == "tflite-builtin" ? ops::Numerics::kTfliteBuiltin : ops::Numerics::kTfliteRuntime;
   auto interp_or = runtime::Interpreter::FromFile(cfg.model, opt);
   if (!interp_or.ok()) return Fail(interp_or.status().message());
   runtime::Interpreter& interp = **interp_or;
@@ -238,6 +240,10 @@ Command AddRunCommand(CLI::App& root) {
   app->add_option("--normalize", cfg->normalize, "pixel range an image is scaled to: 0,1, -1,1, or auto (0,1 for float inputs; "
                   "for integer inputs the range their quantization covers)")
       ->check(CLI::IsMember({"auto", "0,1", "-1,1"}));
+  app->add_option("--numerics", cfg->numerics,
+                  "integer arithmetic to reproduce: tflite-runtime (the official runtime's default, with its XNNPACK "
+                  "delegate) or tflite-builtin (TFLite's built-in kernels, as TFLite Micro)")
+      ->check(CLI::IsMember({"tflite-runtime", "tflite-builtin"}));
   app->add_option("--resize", cfg->resize, "image resize method")->check(CLI::IsMember({"bilinear", "nearest", "area"}));
   return {app, [cfg] { return RunRun(*cfg); }};
 }

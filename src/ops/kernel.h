@@ -43,6 +43,13 @@ struct TensorRef {
   int32_t zero_point() const { return quant->zero_point.empty() ? 0 : static_cast<int32_t>(quant->zero_point[0]); }
 };
 
+// Which integer arithmetic quantized kernels reproduce. kTfliteRuntime: what the official TensorFlow Lite
+// runtime computes by default, i.e. its XNNPACK delegate's requantization for the int8/uint8 ops XNNPACK
+// accepts (conv, depthwise, fully connected, add, sub, mul, mean over H,W, leaky relu, quantize) and TFLite's
+// built-in kernels for the rest. kTfliteBuiltin: TFLite's built-in kernels everywhere (the XNNPACK delegate
+// disabled; TFLite Micro). The two differ by one step on a small fraction of int8 outputs.
+enum class Numerics { kTfliteRuntime, kTfliteBuiltin };
+
 // Per-op state computed in prepare. Kernels derive from it.
 struct OpState {
   virtual ~OpState() = default;
@@ -55,6 +62,7 @@ struct KernelContext {
   std::vector<TensorRef*> outputs;
   std::unique_ptr<OpState> state;
   bool reference = false;  // run reference kernels only
+  Numerics numerics = Numerics::kTfliteRuntime;
   int num_threads = 1;
 
   const ir::OpOptions& options() const { return op->options; }

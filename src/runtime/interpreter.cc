@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include "io/tflite/reader.h"
 #include "ir/verifier.h"
@@ -14,8 +15,20 @@ namespace liteopt::runtime {
 
 namespace {
 constexpr size_t kArenaAlignment = 64;
-// Any single tensor above this is treated as a corrupt shape rather than allocated.
-constexpr int64_t kMaxTensorBytes = int64_t{1} << 36;
+
+std::string TensorBytesError(const ops::TensorRef& t, size_t limit) {
+  return "tensor " + std::to_string(t.index) + " '" + (t.ir ? t.ir->name : "") + "' " +
+         std::string(DTypeName(t.dtype)) + ops::ShapeString(t.shape) + " is invalid or larger than the " +
+         std::to_string(limit >> 20) + " MiB limit per tensor (InterpreterOptions::max_tensor_bytes)";
+}
+
+// Byte size of a tensor if it is valid and within `limit`.
+std::optional<size_t> CheckedBytes(const ops::TensorRef& t, size_t limit) {
+  const int64_t n = ir::NumElements(t.shape);
+  const size_t es = DTypeSize(t.dtype);
+  if (n < 0 || es == 0 || static_cast<uint64_t>(n) > limit / es) return std::nullopt;
+  return static_cast<size_t>(n) * es;
+}
 }  // namespace
 
 std::vector<std::string> Interpreter::UnsupportedOps(const ir::Graph& graph, int subgraph) {
@@ -111,15 +124,26 @@ Status Interpreter::AllocateTensors() {
       memory_.constant_bytes += b.size;
     }
   }
-  for (size_t i = 0; i < sg.inputs.size(); ++i)
-    if (!input_shapes_[i].empty()) tensors_[sg.inputs[i]].shape = input_shapes_[i];
+  // Graph inputs are sized before any prepare, so kernels only ever see tensors within the limits.
+  for (size_t i = 0; i < sg.inputs.size(); ++i) {
+    ops::TensorRef& r = tensors_[sg.inputs[i]];
+    if (!input_shapes_[i].empty()) r.shape = input_shapes_[i];
+    const auto bytes = CheckedBytes(r, options_.max_tensor_bytes);
+    if (!bytes) return InvalidArgument("input " + TensorBytesError(r, options_.max_tensor_bytes));
+    r.bytes = *bytes;
+  }
 
   // Variables (recurrent state) live outside the arena, zero-initialised.
   for (size_t i = 0; i < n_tensors; ++i) {
     ops::TensorRef& r = tensors_[i];
     if (!sg.tensors[i].is_variable || r.is_const) continue;
-    const int64_t n = ir::NumElements(r.shape);
-    persistent_.emplace_back(static_cast<size_t>(std::max<int64_t>(n, 0)) * DTypeSize(r.dtype), 0);
+    const auto bytes = CheckedBytes(r, options_.max_tensor_bytes);
+    if (!bytes) return InvalidArgument("variable " + TensorBytesError(r, options_.max_tensor_bytes));
+    memory_.persistent_bytes += *bytes;
+    if (memory_.persistent_bytes > options_.max_memory_bytes)
+      return InvalidArgument("variables need more than the " + std::to_string(options_.max_memory_bytes >> 20) +
+                             " MiB limit (InterpreterOptions::max_memory_bytes)");
+    persistent_.emplace_back(*bytes, 0);
     r.data = persistent_.back().data();
     r.bytes = persistent_.back().size();
   }
@@ -132,6 +156,7 @@ Status Interpreter::AllocateTensors() {
     ctx->op = &op;
     ctx->op_index = static_cast<int>(oi);
     ctx->reference = options_.reference;
+    ctx->numerics = options_.numerics;
     ctx->num_threads = options_.num_threads;
     for (int32_t ti : op.inputs) ctx->inputs.push_back(ti < 0 ? nullptr : &tensors_[ti]);
     for (int32_t ti : op.outputs) ctx->outputs.push_back(ti < 0 ? nullptr : &tensors_[ti]);
@@ -158,12 +183,9 @@ Status Interpreter::AllocateTensors() {
     LITEOPT_RETURN_IF_ERROR(kernels_[oi]->prepare(ctx));
     for (ops::TensorRef* out : ctx.outputs) {
       if (out == nullptr) continue;
-      const int64_t n = ir::NumElements(out->shape);
-      const size_t es = DTypeSize(out->dtype);
-      if (n < 0 || es == 0 || n > kMaxTensorBytes / static_cast<int64_t>(es))
-        return ctx.Error("output " + ops::TensorLabel(*out) + " has an invalid shape " +
-                         ops::ShapeString(out->shape) + " or dtype " + std::string(DTypeName(out->dtype)));
-      out->bytes = static_cast<size_t>(n) * es;
+      const auto bytes = CheckedBytes(*out, options_.max_tensor_bytes);
+      if (!bytes) return ctx.Error("output " + TensorBytesError(*out, options_.max_tensor_bytes));
+      out->bytes = *bytes;
     }
     // SHAPE's values depend only on its input's shape, known here; other ops need constant inputs.
     const bool shape_only = sg.ops[oi].type == ir::OpType::SHAPE;
@@ -173,6 +195,12 @@ Status Interpreter::AllocateTensors() {
     for (ops::TensorRef* out : ctx.outputs)
       if (out == nullptr || sg.tensors[out->index].is_variable) foldable = false;
     if (foldable) {
+      size_t folded_bytes = memory_.persistent_bytes;
+      for (ops::TensorRef* out : ctx.outputs) folded_bytes += out->bytes;
+      if (folded_bytes > options_.max_memory_bytes)
+        return ctx.Error("folding constants needs " + std::to_string(folded_bytes >> 20) + " MiB, above the " +
+                         std::to_string(options_.max_memory_bytes >> 20) + " MiB limit");
+      memory_.persistent_bytes = folded_bytes;
       for (ops::TensorRef* out : ctx.outputs) {
         persistent_.emplace_back(out->bytes, 0);
         out->data = persistent_.back().data();
@@ -182,6 +210,7 @@ Status Interpreter::AllocateTensors() {
       folded_[oi] = true;
     }
   }
+  memory_.persistent_bytes = 0;
   for (const auto& p : persistent_) memory_.persistent_bytes += p.size();
 
   // Lifetimes of arena tensors: [producer, last consumer]; graph inputs from -1, outputs to the end.
@@ -200,13 +229,6 @@ Status Interpreter::AllocateTensors() {
   for (size_t i = 0; i < n_tensors; ++i) {
     ops::TensorRef& r = tensors_[i];
     if (r.is_const || r.data != nullptr || first[i] == INT_MAX) continue;
-    if (is_input[i]) {
-      const int64_t n = ir::NumElements(r.shape);
-      if (n < 0 || DTypeSize(r.dtype) == 0 || n > kMaxTensorBytes / static_cast<int64_t>(DTypeSize(r.dtype)))
-        return InvalidArgument("input tensor " + std::to_string(i) + " '" + r.ir->name + "' has an invalid shape " +
-                               ops::ShapeString(r.shape) + " or dtype " + std::string(DTypeName(r.dtype)));
-      r.bytes = static_cast<size_t>(n) * DTypeSize(r.dtype);
-    }
     BufferRequest req;
     req.bytes = r.bytes;
     req.first_use = options_.preserve_all_tensors ? -1 : first[i];
@@ -217,10 +239,13 @@ Status Interpreter::AllocateTensors() {
   }
   const MemoryPlan plan = PlanMemory(requests, kArenaAlignment);
   const size_t arena_size = std::max<size_t>(plan.arena_bytes, kArenaAlignment);
+  if (arena_size + memory_.persistent_bytes > options_.max_memory_bytes)
+    return InvalidArgument("the model needs " + std::to_string((arena_size + memory_.persistent_bytes) >> 20) +
+                           " MiB of tensor memory, above the " + std::to_string(options_.max_memory_bytes >> 20) +
+                           " MiB limit (InterpreterOptions::max_memory_bytes)");
   arena_ = std::unique_ptr<uint8_t[], void (*)(void*)>(
       static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, arena_size)), &std::free);
   if (arena_ == nullptr) return Internal("cannot allocate an arena of " + std::to_string(arena_size) + " bytes");
-  std::memset(arena_.get(), 0, arena_size);
   memory_.arena_bytes = plan.arena_bytes;
   for (size_t k = 0; k < planned.size(); ++k) tensors_[planned[k]].data = arena_.get() + plan.offsets[k];
   return Status::Ok();

@@ -22,6 +22,10 @@ struct InterpreterOptions {
   bool reference = false;             // run every op on its reference kernel
   bool preserve_all_tensors = false;  // no arena sharing: every intermediate stays readable after Invoke
   int subgraph = 0;
+  ops::Numerics numerics = ops::Numerics::kTfliteRuntime;  // see ops::Numerics
+  // Limits that turn a corrupt or absurd shape into an error instead of an allocation failure.
+  size_t max_tensor_bytes = size_t{1} << 30;  // any single tensor
+  size_t max_memory_bytes = size_t{4} << 30;  // arena + folded constants + variables
 };
 
 struct MemoryStats {

@@ -52,6 +52,36 @@ std::string Slug(const std::string& s) {
   return n;
 }
 
+// The same model with an explicit zero bias wherever a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED has none
+// (which means zero bias). The oracle gets this copy: tfjs-tflite rejects a conv without bias, and LiteRT.js
+// reads the absent bias as uninitialised memory (its outputs change between byte-identical runs). Returns
+// nullptr when no op lacks a bias.
+std::shared_ptr<ir::Graph> WithExplicitZeroBias(const ir::Graph& g) {
+  auto copy = std::make_shared<ir::Graph>(g);
+  bool changed = false;
+  ir::Subgraph& sg = copy->main();
+  for (ir::Op& op : sg.ops) {
+    const bool conv_like = op.type == ir::OpType::CONV_2D || op.type == ir::OpType::DEPTHWISE_CONV_2D ||
+                           op.type == ir::OpType::FULLY_CONNECTED;
+    if (!conv_like || op.inputs.size() < 2 || (op.inputs.size() > 2 && op.inputs[2] >= 0)) continue;
+    const ir::Tensor& filter = sg.tensors[op.inputs[1]];
+    const ir::Tensor& input = sg.tensors[op.inputs[0]];
+    if (input.dtype != DType::kFloat32 || filter.dtype != DType::kFloat32) continue;  // float models only
+    const int32_t channels = op.type == ir::OpType::DEPTHWISE_CONV_2D ? filter.shape.back() : filter.shape.front();
+    ir::Tensor bias;
+    bias.name = filter.name + "/zero_bias";
+    bias.dtype = DType::kFloat32;
+    bias.shape = {channels};
+    bias.buffer = static_cast<int32_t>(copy->buffers.size());
+    copy->buffers.push_back(ir::Buffer::Owned(std::vector<uint8_t>(static_cast<size_t>(channels) * 4, 0)));
+    sg.tensors.push_back(bias);
+    op.inputs.resize(3);
+    op.inputs[2] = static_cast<int32_t>(sg.tensors.size()) - 1;
+    changed = true;
+  }
+  return changed ? copy : nullptr;
+}
+
 // Runs the oracle on a list of jobs in one Node process; returns one result object per job.
 std::vector<json> RunOracle(const std::vector<json>& jobs, const fs::path& work) {
   const fs::path jobs_file = work / ("jobs_" + std::to_string(jobs.size()) + "_" +
@@ -124,7 +154,12 @@ class Conformance : public ::testing::TestWithParam<std::string> {
           (void)data::WriteNpy(p.inputs.back().string(), t.dtype, shape, bytes.data(), bytes.size());
         }
         p.oracle_out = dir / "oracle";
-        json job = {{"model", p.model.string()}, {"out_dir", p.oracle_out.string()}, {"id", p.rel}};
+        fs::path oracle_model = p.model;
+        if (auto zero_bias = WithExplicitZeroBias(**graph)) {
+          oracle_model = dir / "oracle_model_zero_bias.tflite";
+          if (!io::tflite::WriteTfliteFile(*zero_bias, oracle_model.string()).ok()) p.skip = "writer failed";
+        }
+        json job = {{"model", oracle_model.string()}, {"out_dir", p.oracle_out.string()}, {"id", p.rel}};
         for (const auto& in : p.inputs) job["inputs"].push_back(in.string());
         if (p.inputs.empty()) job["inputs"] = json::array();
         jobs.push_back(job);

@@ -30,7 +30,12 @@ bool LoadAndMaybeRun(std::vector<uint8_t> bytes, const std::string& name, bool r
     EXPECT_FALSE(graph.status().message().empty());
     return false;
   }
-  auto interp = runtime::Interpreter::Create(std::move(graph).value());
+  // Mutated shapes easily ask for gigabytes; a small limit keeps every mutant cheap to prepare and run
+  // (the largest fixture tensor is under 5 MiB).
+  runtime::InterpreterOptions opt;
+  opt.max_tensor_bytes = size_t{16} << 20;
+  opt.max_memory_bytes = size_t{64} << 20;
+  auto interp = runtime::Interpreter::Create(std::move(graph).value(), opt);
   if (!interp.ok()) {
     EXPECT_FALSE(interp.status().message().empty());
     return false;

@@ -37,6 +37,13 @@ class OpTester {
     return outputs_.back();
   }
 
+  // The numerics every OpTester uses unless set_numerics is called (tests switch it with NumericsScope).
+  static Numerics& DefaultNumerics() {
+    static Numerics n = Numerics::kTfliteRuntime;
+    return n;
+  }
+  void set_numerics(Numerics n) { numerics_ = n; }
+
   // Runs prepare then eval. Returns prepare's status.
   Status Run(bool reference = true) {
     const Kernel* k = FindKernel(op_.type);
@@ -45,6 +52,7 @@ class OpTester {
     ctx_->op = &op_;
     ctx_->op_index = 0;
     ctx_->reference = reference;
+    ctx_->numerics = numerics_;
     for (int i : inputs_) ctx_->inputs.push_back(i < 0 ? nullptr : &slots_[i]->ref);
     for (int i : outputs_) ctx_->outputs.push_back(&slots_[i]->ref);
     for (auto& s : slots_) {
@@ -103,6 +111,17 @@ class OpTester {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<int> inputs_, outputs_;
   std::unique_ptr<KernelContext> ctx_;
+  Numerics numerics_ = DefaultNumerics();
+};
+
+// Selects the default numerics of OpTesters created in a scope.
+class NumericsScope {
+ public:
+  explicit NumericsScope(Numerics n) : saved_(OpTester::DefaultNumerics()) { OpTester::DefaultNumerics() = n; }
+  ~NumericsScope() { OpTester::DefaultNumerics() = saved_; }
+
+ private:
+  Numerics saved_;
 };
 
 inline ir::QuantParams Quant(float scale, int64_t zero_point) {

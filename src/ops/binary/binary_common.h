@@ -1,0 +1,62 @@
+// Shared prepare for the two-operand elementwise kernels (ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM,
+// SQUARED_DIFFERENCE): operand counts, dtypes, NumPy broadcasting (rank <= 6) and the output shape.
+#pragma once
+
+#include <initializer_list>
+#include <limits>
+
+#include "ops/common/broadcast.h"
+#include "ops/common/op_checks.h"
+#include "ops/kernel.h"
+
+namespace liteopt::ops::binary {
+
+// Validates two inputs of one dtype among `allowed`, one output of the same dtype, broadcast-compatible
+// shapes; sets the output shape and fills `plan`.
+inline Status PrepareBinaryShapes(KernelContext& ctx, std::initializer_list<DType> allowed, BroadcastPlan* plan) {
+  LITEOPT_RETURN_IF_ERROR(CheckInputCount(ctx, 2, 2));
+  LITEOPT_RETURN_IF_ERROR(CheckOutputCount(ctx, 1));
+  const TensorRef& in1 = *ctx.input(0);
+  const TensorRef& in2 = *ctx.input(1);
+  TensorRef& out = *ctx.output(0);
+  LITEOPT_RETURN_IF_ERROR(CheckDType(ctx, in1, allowed, "input 0"));
+  LITEOPT_RETURN_IF_ERROR(CheckSameDType(ctx, in2, in1.dtype, "input 1"));
+  // TFLite's binary kernels set the output type from the inputs. Some files leave a quantized intermediate's
+  // type unset (it reads as float32 but carries quantization parameters): it takes the inputs' dtype.
+  if (out.dtype == DType::kFloat32 && in1.dtype != DType::kFloat32 && !out.is_const && out.quant->quantized())
+    out.dtype = in1.dtype;
+  LITEOPT_RETURN_IF_ERROR(CheckSameDType(ctx, out, in1.dtype, "output"));
+  LITEOPT_RETURN_IF_ERROR(CheckShapeValid(ctx, in1, "input 0"));
+  LITEOPT_RETURN_IF_ERROR(CheckShapeValid(ctx, in2, "input 1"));
+  std::vector<int32_t> shape;
+  if (!BroadcastShape(in1.shape, in2.shape, &shape)) {
+    if (in1.shape.size() > kMaxBroadcastRank || in2.shape.size() > kMaxBroadcastRank)
+      return ctx.Error("inputs " + TensorLabel(in1) + " " + ShapeString(in1.shape) + " and " + TensorLabel(in2) + " " +
+                       ShapeString(in2.shape) + " exceed the maximum broadcast rank " +
+                       std::to_string(kMaxBroadcastRank));
+    return ctx.Error("input shapes " + ShapeString(in1.shape) + " (" + TensorLabel(in1) + ") and " +
+                     ShapeString(in2.shape) + " (" + TensorLabel(in2) + ") are not broadcast-compatible");
+  }
+  out.shape = shape;
+  *plan = MakeBroadcastPlan(in1.shape, in2.shape, shape);
+  return Status::Ok();
+}
+
+// Fused-activation clamp range for int32 outputs (TFLite's CalculateActivationRange<int32_t>).
+inline void ActivationRangeInt32(int activation, int32_t* act_min, int32_t* act_max) {
+  switch (activation) {
+    case 1: *act_min = 0; *act_max = std::numeric_limits<int32_t>::max(); return;
+    case 2: *act_min = -1; *act_max = 1; return;
+    case 3: *act_min = 0; *act_max = 6; return;
+    default:
+      *act_min = std::numeric_limits<int32_t>::min();
+      *act_max = std::numeric_limits<int32_t>::max();
+  }
+}
+
+template <typename T>
+inline T Clamp(T v, T lo, T hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+}  // namespace liteopt::ops::binary

@@ -1,0 +1,332 @@
+// ADD, SUB, MUL, MAXIMUM, MINIMUM, DIV, SQUARED_DIFFERENCE. Expected values come from plain float formulas,
+// hand-computed cases, or int64 models written here (independent of base/quant_math) of the two quantized
+// formulas the kernels implement: XNNPACK's (the official runtime's default delegate) and TFLite's built-in one.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "ops/testing/op_test_util.h"
+
+namespace liteopt::ops {
+namespace {
+
+using testing::OpTester;
+using testing::Quant;
+
+ir::OpOptions Act(ir::Activation a) {
+  ir::OpOptions o;
+  o.activation = a;
+  return o;
+}
+
+template <typename T>
+std::vector<T> RandomValues(size_t n, int lo, int hi, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// XNNPACK vadd model: multipliers = float ratios scaled by 2^shift (20 significant bits for the larger one),
+// rounded to nearest-even; out = floor((sum + 2^(shift-1)) / 2^shift) + zp_out.
+int32_t XnnAddModel(int a, float sa, int za, int b, float sb, int zb, float so, int zo, bool sub, int lo, int hi) {
+  const float ra = sa / so, rb = sb / so;
+  int e;
+  std::frexp(std::max(ra, rb), &e);
+  const int shift = 20 - (e - 1);
+  const int64_t am = static_cast<int64_t>(std::nearbyint(std::ldexp(static_cast<double>(ra), shift)));
+  int64_t bm = static_cast<int64_t>(std::nearbyint(std::ldexp(static_cast<double>(rb), shift)));
+  if (sub) bm = -bm;
+  const int64_t acc = am * (a - za) + bm * (b - zb) + (int64_t{1} << (shift - 1));
+  return static_cast<int32_t>(std::clamp<int64_t>(FloorDiv(acc, int64_t{1} << shift) + zo, lo, hi));
+}
+
+// TFLite's requantization with double rounding, written with int64 arithmetic.
+int64_t TfliteMbqm(int64_t x, double real_multiplier) {
+  int e;
+  const double q = std::frexp(real_multiplier, &e);
+  int64_t m = std::llround(q * 2147483648.0);
+  if (m == (int64_t{1} << 31)) {
+    m /= 2;
+    ++e;
+  }
+  if (e > 0) x *= int64_t{1} << e;
+  const int64_t prod = x * m;
+  const int64_t high = (prod + (prod >= 0 ? (int64_t{1} << 30) : 1 - (int64_t{1} << 30))) / (int64_t{1} << 31);
+  if (e >= 0) return high;
+  const int64_t d = int64_t{1} << (-e);
+  const int64_t fl = FloorDiv(high, d);
+  const int64_t rem = high - fl * d;
+  return 2 * rem > d || (2 * rem == d && high > 0) ? fl + 1 : fl;  // ties away from zero
+}
+
+int32_t TfliteAddModel(int a, float sa, int za, int b, float sb, int zb, float so, int zo, bool sub, int lo, int hi) {
+  const double twice_max = 2.0 * std::max(sa, sb);
+  const int64_t sa_v = TfliteMbqm(int64_t{a - za} << 20, sa / twice_max);
+  const int64_t sb_v = TfliteMbqm(int64_t{b - zb} << 20, sb / twice_max);
+  const int64_t raw = TfliteMbqm(sub ? sa_v - sb_v : sa_v + sb_v, twice_max / (1048576.0 * so)) + zo;
+  return static_cast<int32_t>(std::clamp<int64_t>(raw, lo, hi));
+}
+
+TEST(ElemBinary, AddFloatBroadcast4D) {
+  OpTester t(ir::OpType::ADD);
+  t.AddInput<float>(DType::kFloat32, {2, 1, 3, 1}, {1, 2, 3, 4, 5, 6});
+  t.AddInput<float>(DType::kFloat32, {1, 2, 1, 2}, {10, 20, 30, 40});
+  const int out = t.AddOutput(DType::kFloat32);
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.OutputShape(out), (std::vector<int32_t>{2, 2, 3, 2}));
+  const auto y = t.Output<float>(out);
+  for (int b = 0; b < 2; ++b)
+    for (int h = 0; h < 2; ++h)
+      for (int w = 0; w < 3; ++w)
+        for (int c = 0; c < 2; ++c)
+          EXPECT_EQ(y[((b * 2 + h) * 3 + w) * 2 + c], (b * 3 + w + 1) + (h * 2 + c + 1) * 10.0f);
+}
+
+TEST(ElemBinary, AddFloatRankMismatchScalarAndRelu6) {
+  OpTester t(ir::OpType::ADD, Act(ir::Activation::kRelu6));
+  t.AddInput<float>(DType::kFloat32, {2, 3}, {-9, -1, 0.5f, 2, 5, 9});
+  t.AddInput<float>(DType::kFloat32, {}, {1.5f});
+  const int out = t.AddOutput(DType::kFloat32);
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.OutputShape(out), (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(t.Output<float>(out), (std::vector<float>{0, 0.5f, 2, 3.5f, 6, 6}));
+}
+
+TEST(ElemBinary, SubMulDivSquaredDifferenceFloat) {
+  const std::vector<float> a = {1.5f, -2, 3, 8}, b = {0.5f, 4, -1.5f, 2};
+  auto run = [&](ir::OpType op) {
+    OpTester t(op);
+    t.AddInput<float>(DType::kFloat32, {4}, a);
+    t.AddInput<float>(DType::kFloat32, {4}, b);
+    const int out = t.AddOutput(DType::kFloat32);
+    EXPECT_TRUE(t.Run().ok());
+    return t.Output<float>(out);
+  };
+  EXPECT_EQ(run(ir::OpType::SUB), (std::vector<float>{1, -6, 4.5f, 6}));
+  EXPECT_EQ(run(ir::OpType::MUL), (std::vector<float>{0.75f, -8, -4.5f, 16}));
+  EXPECT_EQ(run(ir::OpType::DIV), (std::vector<float>{3, -0.5f, -2, 4}));
+  EXPECT_EQ(run(ir::OpType::SQUARED_DIFFERENCE), (std::vector<float>{1, 36, 20.25f, 36}));
+}
+
+TEST(ElemBinary, Int32ArithmeticWithRelu) {
+  OpTester t(ir::OpType::ADD, Act(ir::Activation::kRelu));
+  t.AddInput<int32_t>(DType::kInt32, {2, 2}, {1, -5, 7, 2});
+  t.AddInput<int32_t>(DType::kInt32, {2}, {3, -1});
+  const int out = t.AddOutput(DType::kInt32);
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.Output<int32_t>(out), (std::vector<int32_t>{4, 0, 10, 1}));
+
+  OpTester m(ir::OpType::MUL);
+  m.AddInput<int32_t>(DType::kInt32, {3}, {2, -3, 65536});
+  m.AddInput<int32_t>(DType::kInt32, {}, {-4});
+  const int mo = m.AddOutput(DType::kInt32);
+  ASSERT_TRUE(m.Run().ok());
+  EXPECT_EQ(m.Output<int32_t>(mo), (std::vector<int32_t>{-8, 12, -262144}));
+}
+
+TEST(ElemBinary, AddInt8HandComputed) {
+  // Input scales 0.5, output scale 1: out = (a + b) / 2 rounded half up (XNNPACK adds 2^(shift-1) and shifts):
+  // 2.5 -> 3 and -2.5 -> -2 (TFLite's kernel would give -3), 127 and -128 stay at the ends of the range.
+  OpTester t(ir::OpType::ADD);
+  t.AddInput<int8_t>(DType::kInt8, {4}, {3, -3, 127, -128}, Quant(0.5f, 0));
+  t.AddInput<int8_t>(DType::kInt8, {4}, {2, -2, 127, -128}, Quant(0.5f, 0));
+  const int out = t.AddOutput(DType::kInt8, Quant(1.0f, 0));
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.Output<int8_t>(out), (std::vector<int8_t>{3, -2, 127, -128}));
+}
+
+TEST(ElemBinary, AddSubInt8MatchXnnpackModelWithBroadcast) {
+  const std::vector<int32_t> s1 = {2, 3, 4, 5}, s2 = {1, 3, 1, 5};
+  const auto a = RandomValues<int8_t>(120, -128, 127, 1);
+  const auto b = RandomValues<int8_t>(15, -128, 127, 2);
+  for (bool sub : {false, true}) {
+    OpTester t(sub ? ir::OpType::SUB : ir::OpType::ADD);
+    t.AddInput<int8_t>(DType::kInt8, s1, a, Quant(0.05f, 3));
+    t.AddInput<int8_t>(DType::kInt8, s2, b, Quant(0.031f, -20));
+    const int out = t.AddOutput(DType::kInt8, Quant(0.07f, -5));
+    ASSERT_TRUE(t.Run().ok());
+    const auto y = t.Output<int8_t>(out);
+    for (int i = 0; i < 120; ++i) {
+      const int n = i / 60, h = (i / 20) % 3, c = i % 5;
+      const int bi = h * 5 + c;
+      ASSERT_EQ(y[i], XnnAddModel(a[i], 0.05f, 3, b[bi], 0.031f, -20, 0.07f, -5, sub, -128, 127))
+          << "sub=" << sub << " i=" << i << " n=" << n;
+    }
+  }
+}
+
+TEST(ElemBinary, AddUInt8ZeroPointExtremesAndFusedRelu) {
+  const auto a = RandomValues<uint8_t>(64, 0, 255, 3);
+  const auto b = RandomValues<uint8_t>(64, 0, 255, 4);
+  OpTester t(ir::OpType::ADD, Act(ir::Activation::kRelu));
+  t.AddInput<uint8_t>(DType::kUInt8, {64}, a, Quant(0.02f, 0));
+  t.AddInput<uint8_t>(DType::kUInt8, {64}, b, Quant(0.03f, 255));
+  const int out = t.AddOutput(DType::kUInt8, Quant(0.04f, 128));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<uint8_t>(out);
+  for (int i = 0; i < 64; ++i) {
+    // RELU clamps at the output zero point 128.
+    EXPECT_EQ(y[i], XnnAddModel(a[i], 0.02f, 0, b[i], 0.03f, 255, 0.04f, 128, false, 128, 255)) << i;
+    EXPECT_GE(y[i], 128);
+  }
+}
+
+TEST(ElemBinary, AddInt8OutsideXnnpackRangeUsesTfliteFormula) {
+  // s1 / s_out = 1/3000 < 2^-10: the official runtime's delegate refuses this ADD and TFLite's kernel runs.
+  const auto a = RandomValues<int8_t>(256, -128, 127, 5);
+  const auto b = RandomValues<int8_t>(256, -128, 127, 6);
+  OpTester t(ir::OpType::ADD);
+  t.AddInput<int8_t>(DType::kInt8, {256}, a, Quant(0.0001f, 3));
+  t.AddInput<int8_t>(DType::kInt8, {256}, b, Quant(0.05f, -20));
+  const int out = t.AddOutput(DType::kInt8, Quant(0.3f, -5));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<int8_t>(out);
+  for (int i = 0; i < 256; ++i)
+    ASSERT_EQ(y[i], TfliteAddModel(a[i], 0.0001f, 3, b[i], 0.05f, -20, 0.3f, -5, false, -128, 127)) << i;
+}
+
+TEST(ElemBinary, MulInt8MatchesFloatRoundEvenModel) {
+  const auto a = RandomValues<int8_t>(200, -128, 127, 7);
+  const auto b = RandomValues<int8_t>(200, -128, 127, 8);
+  OpTester t(ir::OpType::MUL);
+  t.AddInput<int8_t>(DType::kInt8, {200}, a, Quant(0.05f, 3));
+  t.AddInput<int8_t>(DType::kInt8, {200}, b, Quant(0.031f, -20));
+  const int out = t.AddOutput(DType::kInt8, Quant(0.07f, -5));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<int8_t>(out);
+  const float scale = 0.05f * 0.031f / 0.07f;
+  for (int i = 0; i < 200; ++i) {
+    const float v = static_cast<float>((a[i] - 3) * (b[i] + 20)) * scale;
+    const int expected = std::clamp(static_cast<int>(std::nearbyint(v)) - 5, -128, 127);
+    ASSERT_EQ(y[i], expected) << i;
+  }
+}
+
+TEST(ElemBinary, MulInt8OutsideXnnpackRangeUsesTfliteFormula) {
+  // s1 * s2 / s_out = 2e-6 < 2^-16: TFLite's kernel.
+  const auto a = RandomValues<int8_t>(256, -128, 127, 9);
+  const auto b = RandomValues<int8_t>(256, -128, 127, 10);
+  OpTester t(ir::OpType::MUL);
+  t.AddInput<int8_t>(DType::kInt8, {256}, a, Quant(0.001f, 3));
+  t.AddInput<int8_t>(DType::kInt8, {256}, b, Quant(0.001f, -20));
+  const int out = t.AddOutput(DType::kInt8, Quant(0.5f, -5));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<int8_t>(out);
+  const float m = 0.001f * 0.001f / 0.5f;
+  for (int i = 0; i < 256; ++i) {
+    const int64_t v = TfliteMbqm(int64_t{a[i] - 3} * (b[i] + 20), m) - 5;
+    ASSERT_EQ(y[i], std::clamp<int64_t>(v, -128, 127)) << i;
+  }
+}
+
+TEST(ElemBinary, MaximumMinimumInt8AndFloatNan) {
+  OpTester t(ir::OpType::MAXIMUM);
+  t.AddInput<int8_t>(DType::kInt8, {2, 2}, {-128, 5, 127, 0}, Quant(0.1f, 0));
+  t.AddInput<int8_t>(DType::kInt8, {2}, {3, -3}, Quant(0.1f, 0));
+  const int out = t.AddOutput(DType::kInt8, Quant(0.1f, 0));
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.Output<int8_t>(out), (std::vector<int8_t>{3, 5, 127, 0}));
+
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  OpTester m(ir::OpType::MINIMUM);
+  m.AddInput<float>(DType::kFloat32, {3}, {nan, 1, 2});
+  m.AddInput<float>(DType::kFloat32, {3}, {1, nan, -2});
+  const int mo = m.AddOutput(DType::kFloat32);
+  ASSERT_TRUE(m.Run().ok());
+  const auto y = m.Output<float>(mo);
+  EXPECT_EQ(y[0], 1.0f);  // a < b is false for NaN: b wins
+  EXPECT_TRUE(std::isnan(y[1]));
+  EXPECT_EQ(y[2], -2.0f);
+}
+
+TEST(ElemBinary, SixDimensionalBroadcastAndSevenRejected) {
+  OpTester t(ir::OpType::ADD);
+  t.AddInput<float>(DType::kFloat32, {2, 1, 1, 1, 1, 3}, {1, 2, 3, 4, 5, 6});
+  t.AddInput<float>(DType::kFloat32, {1, 1, 1, 1, 2, 1}, {10, 20});
+  const int out = t.AddOutput(DType::kFloat32);
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.Output<float>(out), (std::vector<float>{11, 12, 13, 21, 22, 23, 14, 15, 16, 24, 25, 26}));
+
+  OpTester bad(ir::OpType::ADD);
+  bad.AddInput<float>(DType::kFloat32, {1, 1, 1, 1, 1, 1, 2}, {1, 2});
+  bad.AddInput<float>(DType::kFloat32, {2}, {1, 2});
+  bad.AddOutput(DType::kFloat32);
+  const Status st = bad.Run();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("maximum broadcast rank"), std::string::npos) << st.message();
+}
+
+TEST(ElemBinary, PrepareRejectsBadInputs) {
+  {
+    OpTester t(ir::OpType::ADD);
+    t.AddInput<float>(DType::kFloat32, {2, 3}, std::vector<float>(6));
+    t.AddInput<float>(DType::kFloat32, {4}, std::vector<float>(4));
+    t.AddOutput(DType::kFloat32);
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("not broadcast-compatible"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("[2, 3]"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::MUL);
+    t.AddInput<int8_t>(DType::kInt8, {2}, {1, 2}, Quant(0.1f, 0));
+    t.AddInput<uint8_t>(DType::kUInt8, {2}, {1, 2}, Quant(0.1f, 0));
+    t.AddOutput(DType::kInt8, Quant(0.1f, 0));
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("input 1 tensor 1"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("uint8"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::ADD);
+    t.AddInput<int8_t>(DType::kInt8, {2}, {1, 2});
+    t.AddInput<int8_t>(DType::kInt8, {2}, {1, 2}, Quant(0.1f, 0));
+    t.AddOutput(DType::kInt8, Quant(0.1f, 0));
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("no quantization parameters"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::SUB, Act(ir::Activation::kTanh));
+    t.AddInput<float>(DType::kFloat32, {1}, {1});
+    t.AddInput<float>(DType::kFloat32, {1}, {1});
+    t.AddOutput(DType::kFloat32);
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("fused activation"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::ADD);
+    t.AddInput<int8_t>(DType::kInt8, {2}, {1, 2}, Quant(0.1f, 0));
+    t.AddInput<int8_t>(DType::kInt8, {2}, {1, 2}, Quant(0.1f, 200));
+    t.AddOutput(DType::kInt8, Quant(0.1f, 0));
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("zero point 200"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::DIV);
+    t.AddInput<int32_t>(DType::kInt32, {1}, {1});
+    t.AddInput<int32_t>(DType::kInt32, {1}, {1});
+    t.AddOutput(DType::kInt32);
+    EXPECT_FALSE(t.Run().ok());
+  }
+  {
+    OpTester t(ir::OpType::ADD);
+    t.AddInput<float>(DType::kFloat32, {1}, {1});
+    t.AddInput<float>(DType::kFloat32, {1}, {1});
+    t.AddOutput(DType::kInt32);
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("output"), std::string::npos) << st.message();
+  }
+}
+
+}  // namespace
+}  // namespace liteopt::ops

@@ -1,0 +1,265 @@
+#include "ops/common/conv_params.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "base/quant_math.h"
+
+namespace liteopt::ops::conv {
+
+bool ComputeWindow(ir::Padding padding, int in, int filter, int stride, int dilation, Window1D* window) {
+  if (in <= 0 || filter <= 0 || stride <= 0 || dilation <= 0) return false;
+  const int64_t effective_filter = static_cast<int64_t>(filter - 1) * dilation + 1;
+  int64_t out = 0;
+  if (padding == ir::Padding::kSame) {
+    out = (static_cast<int64_t>(in) + stride - 1) / stride;
+  } else {
+    if (effective_filter > in) return false;
+    out = (static_cast<int64_t>(in) - effective_filter + stride) / stride;
+  }
+  if (out <= 0 || out > std::numeric_limits<int32_t>::max()) return false;
+  const int64_t total = std::max<int64_t>(0, (out - 1) * stride + effective_filter - in);
+  if (total > std::numeric_limits<int32_t>::max()) return false;
+  window->out = static_cast<int>(out);
+  window->pad_before = static_cast<int>(total / 2);
+  window->pad_after = static_cast<int>(total - total / 2);
+  return true;
+}
+
+Status ComputeWindows2D(const KernelContext& ctx, const ir::OpOptions& o, int in_h, int in_w, int filter_h,
+                        int filter_w, Window1D* window_h, Window1D* window_w) {
+  if (o.stride_h <= 0 || o.stride_w <= 0)
+    return ctx.Error("strides must be > 0, found stride_h " + std::to_string(o.stride_h) + ", stride_w " +
+                     std::to_string(o.stride_w));
+  if (o.dilation_h <= 0 || o.dilation_w <= 0)
+    return ctx.Error("dilation factors must be > 0, found dilation_h " + std::to_string(o.dilation_h) +
+                     ", dilation_w " + std::to_string(o.dilation_w));
+  const char* pad = o.padding == ir::Padding::kSame ? "SAME" : "VALID";
+  if (!ComputeWindow(o.padding, in_h, filter_h, o.stride_h, o.dilation_h, window_h) ||
+      !ComputeWindow(o.padding, in_w, filter_w, o.stride_w, o.dilation_w, window_w)) {
+    return ctx.Error(std::string("empty or invalid output for ") + pad + " padding: input " + std::to_string(in_h) +
+                     "x" + std::to_string(in_w) + ", filter " + std::to_string(filter_h) + "x" +
+                     std::to_string(filter_w) + ", stride " + std::to_string(o.stride_h) + "x" +
+                     std::to_string(o.stride_w) + ", dilation " + std::to_string(o.dilation_h) + "x" +
+                     std::to_string(o.dilation_w));
+  }
+  return Status::Ok();
+}
+
+Status CheckFusedActivation(const KernelContext& ctx) {
+  const ir::Activation a = ctx.options().activation;
+  switch (a) {
+    case ir::Activation::kNone:
+    case ir::Activation::kRelu:
+    case ir::Activation::kReluN1To1:
+    case ir::Activation::kRelu6:
+      return Status::Ok();
+    default:
+      return ctx.Error("fused activation " + std::string(ir::ActivationName(a)) +
+                       " is not supported (expected NONE, RELU, RELU_N1_TO_1 or RELU6)");
+  }
+}
+
+void PerChannelMultipliers(float input_scale, const std::vector<float>& filter_scales, float output_scale,
+                           int num_channels, std::vector<int32_t>* output_multiplier, std::vector<int>* output_shift) {
+  output_multiplier->assign(num_channels, 0);
+  output_shift->assign(num_channels, 0);
+  const bool per_channel = filter_scales.size() > 1;
+  for (int c = 0; c < num_channels; ++c) {
+    const double filter_scale = static_cast<double>(per_channel ? filter_scales[c] : filter_scales[0]);
+    const double effective_output_scale =
+        static_cast<double>(input_scale) * filter_scale / static_cast<double>(output_scale);
+    qmath::QuantizeMultiplier(effective_output_scale, &(*output_multiplier)[c], &(*output_shift)[c]);
+  }
+}
+
+bool XnnpackRequantScales(float input_scale, const std::vector<float>& filter_scales, float output_scale,
+                          int num_channels, std::vector<float>* scales) {
+  scales->assign(num_channels, 0.0f);
+  const bool per_channel = filter_scales.size() > 1;
+  for (int c = 0; c < num_channels; ++c) {
+    const float scale = input_scale * (per_channel ? filter_scales[c] : filter_scales[0]) / output_scale;
+    if (!(scale < 256.0f) || !std::isfinite(scale)) return false;
+    (*scales)[c] = scale;
+  }
+  return true;
+}
+
+double LegacyRealMultiplier(float input_scale, float filter_scale, float output_scale) {
+  const double input_product_scale = static_cast<double>(input_scale * filter_scale);
+  return input_product_scale / static_cast<double>(output_scale);
+}
+
+namespace {
+
+bool ValidScale(float s) { return std::isfinite(s) && s > 0.0f; }
+
+std::string FloatString(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+Status CheckPerTensorQuant(const KernelContext& ctx, const TensorRef& t, const char* role) {
+  const ir::QuantParams& q = *t.quant;
+  if (q.scale.size() != 1)
+    return ctx.Error(std::string(role) + " " + TensorLabel(t) + " needs per-tensor quantization (1 scale), found " +
+                     std::to_string(q.scale.size()) + " scales");
+  if (!ValidScale(q.scale[0]))
+    return ctx.Error(std::string(role) + " " + TensorLabel(t) + " has invalid scale " + FloatString(q.scale[0]) +
+                     " (expected finite and > 0)");
+  if (q.zero_point.size() > 1)
+    return ctx.Error(std::string(role) + " " + TensorLabel(t) + " has " + std::to_string(q.zero_point.size()) +
+                     " zero points, expected 1");
+  int32_t qmin, qmax;
+  qmath::DTypeRange(t.dtype, &qmin, &qmax);
+  const int64_t zp = q.zero_point.empty() ? 0 : q.zero_point[0];
+  if (zp < qmin || zp > qmax)
+    return ctx.Error(std::string(role) + " " + TensorLabel(t) + " zero point " + std::to_string(zp) +
+                     " is outside the " + std::string(DTypeName(t.dtype)) + " range");
+  return Status::Ok();
+}
+
+Status CheckFilterQuant(const KernelContext& ctx, const TensorRef& filter, int channel_dim, int channels,
+                        bool symmetric) {
+  const ir::QuantParams& q = *filter.quant;
+  const std::string label = "filter " + TensorLabel(filter);
+  if (q.scale.empty()) return ctx.Error(label + " has no quantization scale");
+  if (q.scale.size() > 1) {
+    if (q.quantized_dimension != channel_dim)
+      return ctx.Error(label + " is quantized per axis along dimension " + std::to_string(q.quantized_dimension) +
+                       ", expected dimension " + std::to_string(channel_dim));
+    if (static_cast<int64_t>(q.scale.size()) != channels)
+      return ctx.Error(label + " has " + std::to_string(q.scale.size()) + " per-channel scales, expected " +
+                       std::to_string(channels) + " (one per output channel)");
+  }
+  for (float s : q.scale)
+    if (!ValidScale(s)) return ctx.Error(label + " has invalid scale " + FloatString(s) + " (expected finite and > 0)");
+  if (q.zero_point.size() > 1 && q.zero_point.size() != q.scale.size())
+    return ctx.Error(label + " has " + std::to_string(q.zero_point.size()) + " zero points for " +
+                     std::to_string(q.scale.size()) + " scales");
+  if (symmetric) {
+    for (int64_t zp : q.zero_point)
+      if (zp != 0)
+        return ctx.Error(label + " must be symmetric (zero point 0), found zero point " + std::to_string(zp));
+  } else if (q.zero_point.size() > 1) {
+    return ctx.Error(label + " must have a single zero point");
+  }
+  return Status::Ok();
+}
+
+Status CheckBias(const KernelContext& ctx, const TensorRef* bias, DType dtype, int64_t channels) {
+  if (bias == nullptr) return Status::Ok();
+  if (bias->dtype != dtype)
+    return ctx.Error("bias " + TensorLabel(*bias) + " has dtype " + std::string(DTypeName(bias->dtype)) +
+                     ", expected " + std::string(DTypeName(dtype)));
+  if (bias->num_elements() != channels)
+    return ctx.Error("bias " + TensorLabel(*bias) + " has shape " + ShapeString(bias->shape) + " (" +
+                     std::to_string(bias->num_elements()) + " elements), expected " + std::to_string(channels) +
+                     " elements (one per output channel)");
+  if (dtype != DType::kFloat32) {
+    for (int64_t zp : bias->quant->zero_point)
+      if (zp != 0)
+        return ctx.Error("bias " + TensorLabel(*bias) + " must have zero point 0, found " + std::to_string(zp));
+  }
+  return Status::Ok();
+}
+
+Status CheckOutputDType(const KernelContext& ctx, const TensorRef& output, DType dtype) {
+  if (output.dtype != dtype)
+    return ctx.Error("output " + TensorLabel(output) + " has dtype " + std::string(DTypeName(output.dtype)) +
+                     ", expected " + std::string(DTypeName(dtype)));
+  return Status::Ok();
+}
+
+Status CheckLegacyBiasScale(const KernelContext& ctx, const TensorRef* bias, float input_scale, float filter_scale,
+                            float output_scale) {
+  if (bias == nullptr || bias->quant->scale.empty()) return Status::Ok();
+  const double input_product_scale = static_cast<double>(input_scale) * static_cast<double>(filter_scale);
+  const double bias_scale = static_cast<double>(bias->quant->scale[0]);
+  const double diff = std::abs(input_product_scale - bias_scale) / static_cast<double>(output_scale);
+  if (!(diff <= 0.02))
+    return ctx.Error("bias " + TensorLabel(*bias) + " scale " + FloatString(bias_scale) +
+                     " does not match input_scale * filter_scale = " + FloatString(input_product_scale) +
+                     " (difference / output_scale = " + FloatString(diff) + ", must be <= 0.02)");
+  return Status::Ok();
+}
+
+Status CheckedNumElements(const KernelContext& ctx, const TensorRef& t, int64_t* count) {
+  int64_t n = 1;
+  for (int32_t d : t.shape) {
+    if (d < 0) return ctx.Error(TensorLabel(t) + " has a negative dimension: " + ShapeString(t.shape));
+    n *= d;
+    if (n > std::numeric_limits<int32_t>::max())
+      return ctx.Error(TensorLabel(t) + " with shape " + ShapeString(t.shape) + " has more than 2^31-1 elements");
+  }
+  *count = n;
+  return Status::Ok();
+}
+
+void SymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor) {
+  const auto [min_it, max_it] = std::minmax_element(values, values + size);
+  const float min_value = size > 0 ? *min_it : 0.0f;
+  const float max_value = size > 0 ? *max_it : 0.0f;
+  const int32_t kScale = 127;
+  const float range = std::max(std::abs(min_value), std::abs(max_value));
+  if (range == 0) {
+    std::memset(quantized, 0, static_cast<size_t>(size));
+    *scaling_factor = 1;
+    return;
+  }
+  *scaling_factor = range / kScale;
+  const float scaling_factor_inv = kScale / range;
+  for (int i = 0; i < size; ++i) {
+    const auto q = static_cast<int32_t>(std::round(values[i] * scaling_factor_inv));
+    quantized[i] = static_cast<int8_t>(std::min(kScale, std::max(-kScale, q)));
+  }
+}
+
+void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor,
+                              int32_t* offset) {
+  const int32_t kMinScale = -128;
+  const int32_t kMaxScale = 127;
+  const double qmin_double = kMinScale;
+  const double qmax_double = kMaxScale;
+  const auto [min_it, max_it] = std::minmax_element(values, values + size);
+  const double rmin = static_cast<double>(std::min(0.0f, size > 0 ? *min_it : 0.0f));
+  const double rmax = static_cast<double>(std::max(0.0f, size > 0 ? *max_it : 0.0f));
+  if (rmin == rmax) {
+    std::memset(quantized, 0, static_cast<size_t>(size));
+    *scaling_factor = 1;
+    *offset = 0;
+    return;
+  }
+  const double scale = (rmax - rmin) / (qmax_double - qmin_double);
+  const double zero_point_from_min = qmin_double - rmin / scale;
+  const double zero_point_from_max = qmax_double - rmax / scale;
+  const double zero_point_from_min_error = std::abs(qmin_double) + std::abs(rmin / scale);
+  const double zero_point_from_max_error = std::abs(qmax_double) + std::abs(rmax / scale);
+  const double zero_point_double =
+      zero_point_from_min_error < zero_point_from_max_error ? zero_point_from_min : zero_point_from_max;
+  int8_t nudged_zero_point = 0;
+  if (zero_point_double <= qmin_double) {
+    nudged_zero_point = kMinScale;
+  } else if (zero_point_double >= qmax_double) {
+    nudged_zero_point = kMaxScale;
+  } else {
+    nudged_zero_point = static_cast<int8_t>(std::round(zero_point_double));
+  }
+  *scaling_factor = static_cast<float>(scale);
+  *offset = nudged_zero_point;
+  const float scaling_factor_inv = 1.0f / *scaling_factor;
+  for (int i = 0; i < size; ++i) {
+    // int + float is evaluated in float, as in TFLite.
+    const auto q = static_cast<int32_t>(std::round(static_cast<float>(*offset) + values[i] * scaling_factor_inv));
+    quantized[i] = static_cast<int8_t>(std::min(kMaxScale, std::max(kMinScale, q)));
+  }
+}
+
+}  // namespace liteopt::ops::conv

@@ -1,0 +1,209 @@
+// MEAN, SUM, REDUCE_MAX: shapes (keep_dims, negative and duplicate axes), float sums, and each quantized path
+// against a model written here of the formula the official runtime uses for it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ops/testing/op_test_util.h"
+
+namespace liteopt::ops {
+namespace {
+
+using testing::OpTester;
+using testing::Quant;
+
+ir::OpOptions Keep(bool keep) {
+  ir::OpOptions o;
+  o.keep_dims = keep;
+  return o;
+}
+
+template <typename T>
+std::vector<T> Random(size_t n, int lo, int hi, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(d(rng));
+  return v;
+}
+
+TEST(ElemReduce, MeanFloatShapesAndValues) {
+  std::vector<float> x(2 * 3 * 4);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i);
+  {
+    OpTester t(ir::OpType::MEAN, Keep(true));
+    t.AddInput<float>(DType::kFloat32, {2, 3, 4}, x);
+    t.AddInput<int32_t>(DType::kInt32, {2}, {-1, 1}, {}, true);
+    const int out = t.AddOutput(DType::kFloat32);
+    ASSERT_TRUE(t.Run().ok());
+    EXPECT_EQ(t.OutputShape(out), (std::vector<int32_t>{2, 1, 1}));
+    EXPECT_EQ(t.Output<float>(out), (std::vector<float>{5.5f, 17.5f}));
+  }
+  {
+    OpTester t(ir::OpType::MEAN, Keep(false));
+    t.AddInput<float>(DType::kFloat32, {2, 3, 4}, x);
+    t.AddInput<int32_t>(DType::kInt32, {3}, {0, 0, -3}, {}, true);  // duplicates count once
+    const int out = t.AddOutput(DType::kFloat32);
+    ASSERT_TRUE(t.Run().ok());
+    EXPECT_EQ(t.OutputShape(out), (std::vector<int32_t>{3, 4}));
+    const auto y = t.Output<float>(out);
+    for (int i = 0; i < 12; ++i) EXPECT_EQ(y[i], (x[i] + x[i + 12]) / 2);
+  }
+}
+
+TEST(ElemReduce, SumAndMaxFloatInt32) {
+  OpTester s(ir::OpType::SUM, Keep(false));
+  s.AddInput<int32_t>(DType::kInt32, {2, 3}, {1, -2, 3, 4, 5, -6}, {}, false);
+  s.AddInput<int32_t>(DType::kInt32, {}, {1}, {}, true);
+  const int so = s.AddOutput(DType::kInt32);
+  ASSERT_TRUE(s.Run().ok());
+  EXPECT_EQ(s.Output<int32_t>(so), (std::vector<int32_t>{2, 3}));
+
+  OpTester m(ir::OpType::REDUCE_MAX, Keep(true));
+  m.AddInput<float>(DType::kFloat32, {2, 3}, {1, -2, 3, -4, -5, -6});
+  m.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int mo = m.AddOutput(DType::kFloat32);
+  ASSERT_TRUE(m.Run().ok());
+  EXPECT_EQ(m.OutputShape(mo), (std::vector<int32_t>{2, 1}));
+  EXPECT_EQ(m.Output<float>(mo), (std::vector<float>{3, -4}));
+}
+
+// Global average pooling (4-D, axes {1, 2}) runs in the official runtime's XNNPACK delegate:
+// round_even(float(sum - N * zp_in) * (s_in / (s_out * N))) + zp_out.
+TEST(ElemReduce, MeanInt8OverHeightWidthMatchesXnnpackModel) {
+  const auto x = Random<int8_t>(2 * 5 * 7 * 8, -128, 127, 1);
+  for (bool keep : {false, true}) {
+    OpTester t(ir::OpType::MEAN, Keep(keep));
+    t.AddInput<int8_t>(DType::kInt8, {2, 5, 7, 8}, x, Quant(0.05f, -3));
+    t.AddInput<int32_t>(DType::kInt32, {2}, {2, 1}, {}, true);
+    const int out = t.AddOutput(DType::kInt8, Quant(0.013f, 7));
+    ASSERT_TRUE(t.Run().ok());
+    EXPECT_EQ(t.OutputShape(out), keep ? (std::vector<int32_t>{2, 1, 1, 8}) : (std::vector<int32_t>{2, 8}));
+    const auto y = t.Output<int8_t>(out);
+    const float scale = 0.05f / (0.013f * 35.0f);
+    for (int b = 0; b < 2; ++b)
+      for (int c = 0; c < 8; ++c) {
+        int sum = 0;
+        for (int i = 0; i < 35; ++i) sum += x[(b * 35 + i) * 8 + c];
+        const float v = std::clamp(static_cast<float>(sum + 3 * 35) * scale, -128.0f - 7, 127.0f - 7);
+        EXPECT_EQ(y[b * 8 + c], static_cast<int>(std::nearbyint(v)) + 7) << b << "," << c;
+      }
+  }
+}
+
+TEST(ElemReduce, MeanUInt8OverHeightWidthSaturates) {
+  OpTester t(ir::OpType::MEAN, Keep(false));
+  t.AddInput<uint8_t>(DType::kUInt8, {1, 2, 2, 2}, {255, 0, 255, 0, 255, 0, 255, 1}, Quant(0.5f, 0));
+  t.AddInput<int32_t>(DType::kInt32, {2}, {1, 2}, {}, true);
+  const int out = t.AddOutput(DType::kUInt8, Quant(0.25f, 10));
+  ASSERT_TRUE(t.Run().ok());
+  // Means 127.5 and 0.125 in real terms: 510 + 10 saturates at 255; 0.5 + 10 rounds to even -> 10.
+  // (scale = 0.5 / (0.25 * 4) = 0.5 exactly)
+  EXPECT_EQ(t.Output<uint8_t>(out), (std::vector<uint8_t>{255, 10}));
+}
+
+// Other axes: TFLite 2.13's float QuantizedMeanOrSum, and integer truncation when scales and zero points match.
+TEST(ElemReduce, MeanInt8OtherAxesFloatFormulaAndSameScaleTruncation) {
+  const auto x = Random<int8_t>(6 * 5 * 6, -128, 127, 2);
+  {
+    OpTester t(ir::OpType::MEAN, Keep(false));
+    t.AddInput<int8_t>(DType::kInt8, {6, 5, 6}, x, Quant(0.05f, -3));
+    t.AddInput<int32_t>(DType::kInt32, {1}, {2}, {}, true);
+    const int out = t.AddOutput(DType::kInt8, Quant(0.03f, 4));
+    ASSERT_TRUE(t.Run().ok());
+    const auto y = t.Output<int8_t>(out);
+    const float scale = 0.05f / 0.03f;
+    for (int o = 0; o < 30; ++o) {
+      int sum = 0;
+      for (int j = 0; j < 6; ++j) sum += x[o * 6 + j];
+      const float r = std::round(static_cast<float>(sum) / 6.0f * scale + 3.0f * scale) + 4.0f;
+      EXPECT_EQ(y[o], static_cast<int>(std::clamp(r, -128.0f, 127.0f))) << o;
+    }
+  }
+  {
+    OpTester t(ir::OpType::MEAN, Keep(false));
+    t.AddInput<int8_t>(DType::kInt8, {1, 2, 3}, {-3, -4, 1, 5, 6, 7}, Quant(0.05f, -3));
+    t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+    const int out = t.AddOutput(DType::kInt8, Quant(0.05f, -3));
+    ASSERT_TRUE(t.Run().ok());
+    // (-3 + 5) / 2 = 1, (-4 + 6) / 2 = 1, (1 + 7) / 2 = 4 (truncating division of stored values).
+    EXPECT_EQ(t.Output<int8_t>(out), (std::vector<int8_t>{1, 1, 4}));
+    OpTester n(ir::OpType::MEAN, Keep(false));
+    n.AddInput<int8_t>(DType::kInt8, {3}, {-3, -4, 0}, Quant(0.05f, 0));
+    n.AddInput<int32_t>(DType::kInt32, {1}, {0}, {}, true);
+    const int no = n.AddOutput(DType::kInt8, Quant(0.05f, 0));
+    ASSERT_TRUE(n.Run().ok());
+    EXPECT_EQ(n.Output<int8_t>(no), (std::vector<int8_t>{-2}));  // -7 / 3 truncates toward zero
+  }
+}
+
+TEST(ElemReduce, SumInt8FloatFormulaWrapsAndMaxInt8) {
+  OpTester t(ir::OpType::SUM, Keep(false));
+  t.AddInput<int8_t>(DType::kInt8, {2, 3}, {100, 120, 127, -10, 1, 2}, Quant(0.1f, 0));
+  t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int out = t.AddOutput(DType::kInt8, Quant(0.1f, 0));
+  ASSERT_TRUE(t.Run().ok());
+  // 347 does not fit: TFLite 2.13 casts without clamping (347 - 256 = 91); -7 fits.
+  EXPECT_EQ(t.Output<int8_t>(out), (std::vector<int8_t>{91, -7}));
+
+  const auto x = Random<int8_t>(4 * 6, -128, 127, 3);
+  OpTester s(ir::OpType::SUM, Keep(true));
+  s.AddInput<int8_t>(DType::kInt8, {4, 6}, x, Quant(0.05f, -3));
+  s.AddInput<int32_t>(DType::kInt32, {1}, {-1}, {}, true);
+  const int so = s.AddOutput(DType::kInt8, Quant(0.2f, 4));
+  ASSERT_TRUE(s.Run().ok());
+  const auto y = s.Output<int8_t>(so);
+  const float scale = 0.05f / 0.2f;
+  for (int o = 0; o < 4; ++o) {
+    int sum = 0;
+    for (int j = 0; j < 6; ++j) sum += x[o * 6 + j];
+    const int r = static_cast<int>(std::round(static_cast<float>(sum) * scale + (3.0f * scale) * 6.0f)) + 4;
+    EXPECT_EQ(y[o], static_cast<int8_t>(r)) << o;
+  }
+
+  OpTester m(ir::OpType::REDUCE_MAX, Keep(false));
+  m.AddInput<int8_t>(DType::kInt8, {2, 3}, {-128, -100, -120, 5, 127, -1}, Quant(0.1f, 0));
+  m.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int mo = m.AddOutput(DType::kInt8, Quant(0.1f, 0));
+  ASSERT_TRUE(m.Run().ok());
+  EXPECT_EQ(m.Output<int8_t>(mo), (std::vector<int8_t>{-100, 127}));
+}
+
+TEST(ElemReduce, PrepareRejectsBadAxes) {
+  {
+    OpTester t(ir::OpType::MEAN);
+    t.AddInput<float>(DType::kFloat32, {2, 3}, std::vector<float>(6));
+    t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, /*is_const=*/false);
+    t.AddOutput(DType::kFloat32);
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("not a constant"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::SUM);
+    t.AddInput<float>(DType::kFloat32, {2, 3}, std::vector<float>(6));
+    t.AddInput<int32_t>(DType::kInt32, {1}, {2}, {}, true);
+    t.AddOutput(DType::kFloat32);
+    const Status st = t.Run();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("out of range"), std::string::npos) << st.message();
+  }
+  {
+    OpTester t(ir::OpType::REDUCE_MAX);
+    t.AddInput<int8_t>(DType::kInt8, {2, 3}, std::vector<int8_t>(6), Quant(0.1f, 0));
+    t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+    t.AddOutput(DType::kInt8, Quant(0.2f, 0));
+    EXPECT_FALSE(t.Run().ok());
+  }
+  {
+    OpTester t(ir::OpType::MEAN);
+    t.AddInput<int32_t>(DType::kInt32, {2, 3}, std::vector<int32_t>(6));
+    t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+    t.AddOutput(DType::kInt32);
+    EXPECT_FALSE(t.Run().ok());
+  }
+}
+
+}  // namespace
+}  // namespace liteopt::ops
