@@ -37,9 +37,10 @@ inline int32_t RoundingDivideByPOT(int32_t x, int exponent) {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-// x << s with two's-complement wrap-around (as the int32 arithmetic of TFLite's kernels), without UB.
+// x * 2^s modulo 2^32 (the wrap-around of TFLite's int32 arithmetic), without UB for any s >= 0: absurd
+// multipliers from corrupt files (shift 32 and more) give 0 instead of undefined behaviour.
 inline int32_t ShiftLeftWrap(int32_t x, int s) {
-  return static_cast<int32_t>(static_cast<uint32_t>(x) << s);
+  return s >= 32 ? 0 : static_cast<int32_t>(static_cast<uint32_t>(x) << s);
 }
 
 // The requantization step of conv / fully-connected / mul: round(x * M) with TFLite's double rounding.

@@ -57,6 +57,17 @@ TEST(FixedPoint, SaturatingRoundingDoublingHighMulTiesTowardPlusInfinity) {
   EXPECT_EQ(SaturatingRoundingDoublingHighMul(INT32_MAX, INT32_MAX), INT32_MAX - 1);
 }
 
+TEST(FixedPoint, HugeLeftShiftsWrapToZeroWithoutUndefinedBehaviour) {
+  EXPECT_EQ(ShiftLeftWrap(3, 31), INT32_MIN);
+  EXPECT_EQ(ShiftLeftWrap(3, 32), 0);
+  EXPECT_EQ(ShiftLeftWrap(-7, 108), 0);
+  int32_t m;
+  int s;
+  QuantizeMultiplier(1e30, &m, &s);  // what a corrupt scale produces
+  EXPECT_GT(s, 32);
+  EXPECT_EQ(MultiplyByQuantizedMultiplier(5, m, s), 0);
+}
+
 TEST(FixedPoint, RoundingDivideByPOTTiesAwayFromZero) {
   EXPECT_EQ(RoundingDivideByPOT(5, 1), 3);
   EXPECT_EQ(RoundingDivideByPOT(-5, 1), -3);
