@@ -83,6 +83,13 @@ Result<std::unique_ptr<Interpreter>> Interpreter::FromFile(const std::string& pa
   return interp;
 }
 
+Result<std::unique_ptr<Interpreter>> Interpreter::FromBuffer(std::shared_ptr<const std::vector<uint8_t>> model,
+                                                             InterpreterOptions options) {
+  auto graph = io::tflite::ReadTfliteBuffer(std::move(model), "<model in memory>");
+  if (!graph.ok()) return graph.status();
+  return Create(std::move(graph).value(), options);
+}
+
 Status Interpreter::ResizeInput(int i, const std::vector<int32_t>& shape) {
   if (i < 0 || i >= num_inputs()) return InvalidArgument("input " + std::to_string(i) + " does not exist");
   const auto& t = subgraph().tensors[subgraph().inputs[i]];

@@ -41,6 +41,9 @@ class Interpreter {
   static Result<std::unique_ptr<Interpreter>> Create(std::shared_ptr<const ir::Graph> graph,
                                                      InterpreterOptions options = {});
   static Result<std::unique_ptr<Interpreter>> FromFile(const std::string& path, InterpreterOptions options = {});
+  // A .tflite model already in memory; the interpreter keeps the bytes alive.
+  static Result<std::unique_ptr<Interpreter>> FromBuffer(std::shared_ptr<const std::vector<uint8_t>> model,
+                                                         InterpreterOptions options = {});
 
   // Lists the ops of a graph liteopt cannot run ("UNIDIRECTIONAL_SEQUENCE_LSTM (op 0)"); empty if none.
   static std::vector<std::string> UnsupportedOps(const ir::Graph& graph, int subgraph = 0);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "io/tflite/writer.h"
+
 namespace liteopt::runtime {
 namespace {
 
@@ -124,6 +126,20 @@ TEST(Interpreter, RejectsGraphsTheVerifierRejects) {
   auto interp = Interpreter::Create(g);
   ASSERT_FALSE(interp.ok());
   EXPECT_NE(interp.status().message().find("42"), std::string::npos) << interp.status().message();
+}
+
+TEST(Interpreter, LoadsFromAnInMemoryModel) {
+  auto bytes = io::tflite::SerializeTflite(*ChainGraph());
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes).value());
+  auto interp = Interpreter::FromBuffer(shared);
+  ASSERT_TRUE(interp.ok()) << interp.status().message();
+  for (int i = 0; i < 6; ++i) (*interp)->input_data<float>(0)[i] = 1.0f;
+  ASSERT_TRUE((*interp)->Invoke().ok());
+  EXPECT_FLOAT_EQ((*interp)->output_data<float>(0)[1], 0.0f);   // relu(relu(1-2)-2)
+  EXPECT_FLOAT_EQ((*interp)->output_data<float>(0)[0], 3.0f);   // (1+1)+1
+  auto truncated = std::make_shared<const std::vector<uint8_t>>(shared->begin(), shared->begin() + 40);
+  EXPECT_FALSE(Interpreter::FromBuffer(truncated).ok());
 }
 
 TEST(Interpreter, PreserveAllTensorsKeepsIntermediates) {

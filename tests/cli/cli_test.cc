@@ -83,6 +83,31 @@ TEST(Cli, InspectJsonDescribesARealModel) {
   EXPECT_TRUE(j["unsupported_ops"].empty());
 }
 
+TEST(Cli, InspectWorksOnEveryFixture) {
+  if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
+  int runnable = 0;
+  for (const std::string& rel : testing::AllTfliteFixtures()) {
+    auto r = RunCli("inspect --json " + Fixture(rel));
+    if (rel.find("test_model_broken") != std::string::npos) {
+      EXPECT_EQ(r.code, 1) << rel;
+      EXPECT_NE(r.err.find("test_model_broken"), std::string::npos) << r.err;
+      continue;
+    }
+    ASSERT_EQ(r.code, 0) << rel << ": " << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << rel;
+    EXPECT_FALSE(j["inputs"].empty() && !j["ops"].empty()) << rel;
+    if (j["runnable"].get<bool>()) {
+      ++runnable;
+      EXPECT_LE(j["memory"]["arena_bytes"].get<size_t>(), j["memory"]["activation_bytes_sum"].get<size_t>() + 64 * 64)
+          << rel;
+    } else {
+      EXPECT_TRUE(!j["unsupported_ops"].empty() || j.contains("prepare_error")) << rel;
+    }
+  }
+  EXPECT_GE(runnable, 80);  // all but the LSTM and custom-op models
+}
+
 TEST(Cli, InspectListsUnsupportedOps) {
   if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
   auto r = RunCli("inspect " + Fixture("tflite/tflm/mnist_lstm_float.tflite"));
