@@ -92,8 +92,9 @@ Status FillFromImage(runtime::Interpreter& interp, int i, const std::string& pat
     spec.scale = in.scale();
     spec.zero_point = in.zero_point();
   }
-  spec.normalization = cfg.normalize == "-1,1" ? data::PixelNormalization::kMinusOneToOne
-                                               : data::PixelNormalization::kZeroToOne;
+  spec.normalization = cfg.normalize == "-1,1"    ? data::PixelNormalization::kMinusOneToOne
+                        : cfg.normalize == "0,255" ? data::PixelNormalization::kRaw
+                                                   : data::PixelNormalization::kZeroToOne;
   if (cfg.normalize == "auto" && in.dtype != DType::kFloat32) {
     // An integer input's quantization tells the real range the model was trained on: (q - zp) * scale over
     // the dtype's range reaching well below zero means pixels in [-1, 1] (legacy Coral MobileNets).
@@ -101,6 +102,8 @@ Status FillFromImage(runtime::Interpreter& interp, int i, const std::string& pat
     qmath::DTypeRange(in.dtype, &qmin, &qmax);
     if (qmath::DequantizeValue(qmin, spec.scale, spec.zero_point) < -0.5f)
       spec.normalization = data::PixelNormalization::kMinusOneToOne;
+    else if (qmath::DequantizeValue(qmax, spec.scale, spec.zero_point) > 2.0f)
+      spec.normalization = data::PixelNormalization::kRaw;  // e.g. scale 1, zero point -128: raw 0..255
   }
   spec.resize = cfg.resize == "nearest" ? data::ResizeMethod::kNearest
                 : cfg.resize == "area"  ? data::ResizeMethod::kArea
@@ -237,9 +240,9 @@ Command AddRunCommand(CLI::App& root) {
   app->add_flag("--reference", cfg->reference, "run every op on its reference kernel");
   app->add_option("--labels", cfg->labels, "class names, one per line (line index = class id)");
   app->add_option("--top", cfg->top_k, "how many classes to print")->check(CLI::Range(1, 1000));
-  app->add_option("--normalize", cfg->normalize, "pixel range an image is scaled to: 0,1, -1,1, or auto (0,1 for float inputs; "
+  app->add_option("--normalize", cfg->normalize, "pixel range an image is scaled to: 0,1, -1,1, 0,255 (raw), or auto (0,1 for float inputs; "
                   "for integer inputs the range their quantization covers)")
-      ->check(CLI::IsMember({"auto", "0,1", "-1,1"}));
+      ->check(CLI::IsMember({"auto", "0,1", "-1,1", "0,255"}));
   app->add_option("--numerics", cfg->numerics,
                   "integer arithmetic to reproduce: tflite-runtime (the official runtime's default, with its XNNPACK "
                   "delegate) or tflite-builtin (TFLite's built-in kernels, as TFLite Micro)")

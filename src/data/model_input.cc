@@ -37,8 +37,9 @@ Result<std::vector<uint8_t>> ToModelInput(const Image& image, const ModelInputSp
 
   std::vector<uint8_t> out(values.size() * DTypeSize(spec.dtype));
   for (size_t i = 0; i < values.size(); ++i) {
-    const float real = spec.normalization == PixelNormalization::kZeroToOne ? values[i] / 255.0f
-                                                                            : values[i] / 127.5f - 1.0f;
+    const float real = spec.normalization == PixelNormalization::kZeroToOne     ? values[i] / 255.0f
+                       : spec.normalization == PixelNormalization::kMinusOneToOne ? values[i] / 127.5f - 1.0f
+                                                                                  : values[i];
     if (!quantized) {
       std::memcpy(&out[i * 4], &real, 4);
     } else {

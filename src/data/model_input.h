@@ -15,6 +15,7 @@ namespace liteopt::data {
 enum class PixelNormalization {
   kZeroToOne,      // x / 255
   kMinusOneToOne,  // x / 127.5 - 1
+  kRaw,            // x (0..255), for models trained on raw pixel values
 };
 
 struct ModelInputSpec {

@@ -55,6 +55,15 @@ TEST(ModelInputTest, FloatNormalizations) {
   EXPECT_EQ(b[255], 1.0f);
 }
 
+// A raw-pixel int8 input (scale 1, zero point -128, as MLPerf Tiny's ResNet) gets pixel - 128.
+TEST(ModelInputTest, RawPixelsIntoInt8) {
+  const Image img = AllValues();
+  auto q = ToModelInput(img, {.height = 16, .width = 16, .channels = 1, .dtype = DType::kInt8, .scale = 1.0f,
+                              .zero_point = -128, .normalization = PixelNormalization::kRaw});
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(static_cast<int8_t>((*q)[v]), v - 128) << v;
+}
+
 // MobileNet-style uint8 input (scale 1/128, zero point 128) fed [-1, 1] values lands within 1 of the pixel.
 TEST(ModelInputTest, MobileNetStyleQuantizedInputOnRealImage) {
   LITEOPT_REQUIRE_FIXTURES();
