@@ -50,6 +50,30 @@ Status ComputeWindows2D(const KernelContext& ctx, const ir::OpOptions& o, int in
   return Status::Ok();
 }
 
+Status ComputeGeometry2D(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter, int output_depth,
+                         Geometry2D* g) {
+  const ir::OpOptions& o = ctx.options();
+  g->batches = input.dim(0);
+  g->input_height = input.dim(1);
+  g->input_width = input.dim(2);
+  g->input_depth = input.dim(3);
+  g->output_depth = output_depth;
+  g->filter_height = filter.dim(1);
+  g->filter_width = filter.dim(2);
+  Window1D wh, ww;
+  LITEOPT_RETURN_IF_ERROR(
+      ComputeWindows2D(ctx, o, g->input_height, g->input_width, g->filter_height, g->filter_width, &wh, &ww));
+  g->output_height = wh.out;
+  g->output_width = ww.out;
+  g->pad_height = wh.pad_before;
+  g->pad_width = ww.pad_before;
+  g->stride_height = o.stride_h;
+  g->stride_width = o.stride_w;
+  g->dilation_height = o.dilation_h;
+  g->dilation_width = o.dilation_w;
+  return Status::Ok();
+}
+
 Status CheckFusedActivation(const KernelContext& ctx) {
   const ir::Activation a = ctx.options().activation;
   switch (a) {
@@ -191,6 +215,69 @@ Status CheckLegacyBiasScale(const KernelContext& ctx, const TensorRef* bias, flo
   return Status::Ok();
 }
 
+Status SelectKind(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter, const char* filter_noun,
+                  Kind* kind) {
+  if (input.dtype == DType::kFloat32 && filter.dtype == DType::kFloat32) {
+    *kind = Kind::kFloat;
+  } else if (input.dtype == DType::kFloat32 && filter.dtype == DType::kInt8) {
+    *kind = Kind::kHybrid;
+  } else if (input.dtype == DType::kInt8) {
+    *kind = Kind::kInt8;
+  } else if (input.dtype == DType::kUInt8) {
+    *kind = Kind::kUInt8;
+  } else {
+    return ctx.Error("unsupported dtypes: input " + TensorLabel(input) + " " + std::string(DTypeName(input.dtype)) +
+                     ", " + filter_noun + " " + TensorLabel(filter) + " " + std::string(DTypeName(filter.dtype)) +
+                     " (supported: float32/float32, float32/int8 hybrid, int8/int8, uint8/uint8)");
+  }
+  return Status::Ok();
+}
+
+Status PrepareQuantized(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter,
+                        const TensorRef* bias, const TensorRef& output, const FilterSpec& spec,
+                        QuantizedParams* params) {
+  const DType t = input.dtype;
+  const std::string type(DTypeName(t));
+  if (filter.dtype != t)
+    return ctx.Error(type + " input needs " + type + " " + spec.noun + ", " + spec.noun + " " + TensorLabel(filter) +
+                     " " + spec.verb + " " + std::string(DTypeName(filter.dtype)));
+  LITEOPT_RETURN_IF_ERROR(CheckOutputDType(ctx, output, t));
+  LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, input, "input"));
+  LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, output, "output"));
+  const std::vector<float>& filter_scales = filter.quant->scale;
+  const int channels = spec.channels;
+  if (t == DType::kInt8 && (!spec.int8_per_tensor_legacy || filter_scales.size() > 1)) {
+    LITEOPT_RETURN_IF_ERROR(CheckFilterQuant(ctx, filter, spec.quantized_dim, channels, /*symmetric=*/true));
+    LITEOPT_RETURN_IF_ERROR(CheckBias(ctx, bias, DType::kInt32, channels));
+    PerChannelMultipliers(input.scale(), filter_scales, output.scale(), channels, &params->output_multiplier,
+                          &params->output_shift);
+  } else {
+    // Legacy per-tensor path (reached with more than one scale only by uint8 filters).
+    if (filter_scales.size() > 1)
+      return ctx.Error(type + " " + spec.noun + " " + TensorLabel(filter) + " " + spec.verb +
+                       " quantized per channel (" + std::to_string(filter_scales.size()) + " scales); the " + type +
+                       " path needs one scale");
+    LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, filter, spec.noun));
+    LITEOPT_RETURN_IF_ERROR(CheckBias(ctx, bias, DType::kInt32, channels));
+    LITEOPT_RETURN_IF_ERROR(CheckLegacyBiasScale(ctx, bias, input.scale(), filter.scale(), output.scale()));
+    int32_t output_multiplier;
+    int output_shift;
+    qmath::QuantizeMultiplier(LegacyRealMultiplier(input.scale(), filter.scale(), output.scale()), &output_multiplier,
+                              &output_shift);
+    params->output_multiplier.assign(channels, output_multiplier);
+    params->output_shift.assign(channels, output_shift);
+    params->filter_offset = -filter.zero_point();
+  }
+  params->input_offset = -input.zero_point();
+  params->output_offset = output.zero_point();
+  qmath::ActivationRangeQuantized(static_cast<int>(ctx.options().activation), t, output.scale(), output.zero_point(),
+                                  &params->output_activation_min, &params->output_activation_max);
+  if (ctx.numerics == Numerics::kTfliteRuntime && (t == DType::kUInt8 || params->filter_offset == 0))
+    params->xnnpack_requant =
+        XnnpackRequantScales(input.scale(), filter_scales, output.scale(), channels, &params->xnnpack_scale);
+  return Status::Ok();
+}
+
 Status CheckedNumElements(const KernelContext& ctx, const TensorRef& t, int64_t* count) {
   int64_t n = 1;
   for (int32_t d : t.shape) {
@@ -259,6 +346,27 @@ void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, 
     // int + float is evaluated in float, as in TFLite.
     const auto q = static_cast<int32_t>(std::round(static_cast<float>(*offset) + values[i] * scaling_factor_inv));
     quantized[i] = static_cast<int8_t>(std::min(kMaxScale, std::max(kMinScale, q)));
+  }
+}
+
+void HybridInput::Allocate(int num_rows, int num_row_elements) {
+  rows = num_rows;
+  row_size = num_row_elements;
+  quantized.assign(static_cast<size_t>(rows) * static_cast<size_t>(row_size), 0);
+  scaling_factors.assign(static_cast<size_t>(rows), 0.0f);
+  zero_points.assign(static_cast<size_t>(rows), 0);
+}
+
+void HybridInput::Quantize(const float* input, bool asymmetric) {
+  for (int r = 0; r < rows; ++r) {
+    const size_t offset = static_cast<size_t>(r) * row_size;
+    if (asymmetric) {
+      AsymmetricQuantizeFloats(input + offset, row_size, quantized.data() + offset, &scaling_factors[r],
+                               &zero_points[r]);
+    } else {
+      SymmetricQuantizeFloats(input + offset, row_size, quantized.data() + offset, &scaling_factors[r]);
+      zero_points[r] = 0;
+    }
   }
 }
 

@@ -1,13 +1,16 @@
 // Shared helpers of the conv family (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED): TFLite's padding and
-// output-size rules, requantization multipliers, quantization-parameter checks and the on-the-fly input
-// quantization of the hybrid (dynamic-range) kernels.
+// output-size rules, requantization multipliers, quantization-parameter checks, the on-the-fly input
+// quantization of the hybrid (dynamic-range) kernels, and the prepare and eval code that the kernels' float and
+// int8/uint8 paths share (each kernel keeps its own loop nest and hybrid arithmetic).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "base/quant_math.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops::conv {
@@ -31,6 +34,20 @@ bool ComputeWindow(ir::Padding padding, int in, int filter, int stride, int dila
 // messages. Errors name the sizes found.
 Status ComputeWindows2D(const KernelContext& ctx, const ir::OpOptions& options, int in_h, int in_w, int filter_h,
                         int filter_w, Window1D* window_h, Window1D* window_w);
+
+// Sizes of a 2-D windowed op (CONV_2D, DEPTHWISE_CONV_2D) with NHWC input and output, as its loops read them.
+struct Geometry2D {
+  int batches = 0, input_height = 0, input_width = 0, input_depth = 0;
+  int filter_height = 0, filter_width = 0;
+  int output_height = 0, output_width = 0, output_depth = 0;
+  int stride_height = 1, stride_width = 1, dilation_height = 1, dilation_width = 1;
+  int pad_height = 0, pad_width = 0;  // padding before the first row / column
+};
+
+// Fills `g` from the 4-D input [N, H, W, C], the filter's spatial size (its dimensions 1 and 2), `output_depth` and
+// the op's stride, dilation and padding options (ComputeWindows2D's checks and messages).
+Status ComputeGeometry2D(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter, int output_depth,
+                         Geometry2D* g);
 
 // Fused activation check: none, relu, relu_n1_to_1, relu6 are supported; tanh and sign_bit are rejected.
 Status CheckFusedActivation(const KernelContext& ctx);
@@ -79,6 +96,20 @@ void SymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, f
 void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor,
                               int32_t* offset);
 
+// The run-time quantized input of a hybrid kernel: `rows` rows of `row_size` floats (a batch image for the
+// convolutions, a batch row for FULLY_CONNECTED), each quantized on its own. Allocate at prepare time, so that
+// Quantize does not allocate.
+struct HybridInput {
+  int rows = 0, row_size = 0;
+  std::vector<int8_t> quantized;       // [rows, row_size]
+  std::vector<float> scaling_factors;  // [rows]
+  std::vector<int32_t> zero_points;    // [rows]; 0 for symmetric rows
+
+  void Allocate(int num_rows, int num_row_elements);
+  // Every row by AsymmetricQuantizeFloats when `asymmetric`, else by SymmetricQuantizeFloats (zero point 0).
+  void Quantize(const float* input, bool asymmetric);
+};
+
 // Requantization of the int8/uint8 kernels (hybrid and float paths are unaffected).
 //  - kTflite (default): TFLite's built-in kernels: fixed-point multiplier from QuantizeMultiplier, double rounding.
 //  - kXnnpack: what TFLite runs when its default XNNPACK delegate takes the op (the official WASM runtimes do, for
@@ -109,5 +140,132 @@ inline float ClampFloat(float x, float lo, float hi) {
   return y > hi ? hi : y;
 }
 inline int32_t ClampInt(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+// Everything the int8/uint8 kernels need to turn acc = sum (filter + filter_offset) * (input + input_offset) + bias
+// into an output value (see Requantize).
+struct QuantizedParams {
+  int32_t input_offset = 0;   // -input zero point
+  int32_t filter_offset = 0;  // -filter zero point (legacy per-tensor paths; 0 for symmetric filters)
+  int32_t output_offset = 0;  // output zero point
+  std::vector<int32_t> output_multiplier;  // per channel; the legacy paths repeat their one multiplier
+  std::vector<int> output_shift;           // per channel; positive = left shift
+  int32_t output_activation_min = 0, output_activation_max = 0;
+  bool xnnpack_requant = false;      // Numerics::kTfliteRuntime and XNNPACK would take the op
+  std::vector<float> xnnpack_scale;  // per channel
+};
+
+// How a kernel lays out and names its filter, for PrepareQuantized.
+struct FilterSpec {
+  int channels = 0;       // output channels: the number of per-axis scales expected
+  int quantized_dim = 0;  // the filter dimension per-axis scales run along
+  const char* noun = "filter";  // "filter" or "weights", as the kernel's messages call it
+  const char* verb = "is";      // "is" or "are", agreeing with noun
+  // FULLY_CONNECTED: an int8 filter with at most one scale takes the legacy per-tensor path (any zero point,
+  // multiplier from the float scale product). Otherwise int8 filters are symmetric and use per-channel
+  // multipliers (PopulateConvolutionQuantizationParams), a single scale broadcast to all channels.
+  bool int8_per_tensor_legacy = false;
+};
+
+// Prepare of the int8/uint8 paths (input dtype int8 or uint8; bias optional): checks the filter and output dtypes,
+// per-tensor input and output quantization, the filter's quantization and the int32 bias, then fills `params`.
+// uint8 filters (and FilterSpec::int8_per_tensor_legacy int8 ones) take the legacy per-tensor path: one scale,
+// filter_offset = -zero point, bias scale check and multiplier as TFLite GetQuantizedConvolutionMultipler.
+// XNNPACK requantization is chosen under Numerics::kTfliteRuntime when XNNPACK takes the op: its int8 (QS8)
+// kernels need a symmetric filter, its uint8 (QU8) ones take a filter zero point.
+Status PrepareQuantized(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter,
+                        const TensorRef* bias, const TensorRef& output, const FilterSpec& spec,
+                        QuantizedParams* params);
+
+// Output value of channel `channel` from its accumulator (bias included): XNNPACK's fp32 formula or TFLite's
+// fixed-point multiplier, then + output zero point and clamp to the activation range.
+inline int32_t Requantize(const QuantizedParams& p, int32_t acc, int channel) {
+  if (p.xnnpack_requant)
+    return XnnpackRequantize(acc, p.xnnpack_scale[channel], p.output_offset, p.output_activation_min,
+                             p.output_activation_max);
+  // The zero point is added in 64 bits: a saturated product plus a zero point must clamp, not overflow.
+  const int64_t v =
+      int64_t{qmath::MultiplyByQuantizedMultiplier(acc, p.output_multiplier[channel], p.output_shift[channel])} +
+      p.output_offset;
+  return static_cast<int32_t>(std::clamp<int64_t>(v, p.output_activation_min, p.output_activation_max));
+}
+
+// The kernel variant of a conv-family op, chosen at prepare time by SelectKind and dispatched by EvalByKind.
+enum class Kind { kFloat, kHybrid, kInt8, kUInt8 };
+
+// float32 input and filter: kFloat; float32 input with an int8 filter: kHybrid; int8 or uint8 input: kInt8 or
+// kUInt8 (PrepareQuantized checks the filter's dtype). Any other combination is rejected; `filter_noun` ("filter"
+// or "weights") names the filter in the message.
+Status SelectKind(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter, const char* filter_noun,
+                  Kind* kind);
+
+// The part of a conv-family kernel's state that the shared eval code reads; each kernel's state derives from it.
+struct KernelState : OpState {
+  Kind kind = Kind::kFloat;
+  float float_activation_min = 0, float_activation_max = 0;
+  QuantizedParams quant;  // int8 and uint8 paths
+};
+
+// The arithmetic a kernel's loop nest runs: for each output element, acc = Acc(0) plus
+// Tap(batch, input_value, filter_value) for every in-image tap, then output = Finish(acc, batch, channel).
+// The float and int8/uint8 paths are the same in every kernel; the hybrid paths bring their own.
+//
+// float32: acc = sum input * filter, output = clamp(acc + bias).
+struct FloatArithmetic {
+  using Acc = float;
+  const float* bias;  // nullptr when absent
+  float act_min, act_max;
+  float Tap(int /*batch*/, float input, float filter) const { return input * filter; }
+  float Finish(float acc, int /*batch*/, int channel) const {
+    const float bias_value = bias ? bias[channel] : 0.0f;
+    return ClampFloat(acc + bias_value, act_min, act_max);
+  }
+};
+
+// int8 and uint8 (T): acc = sum (filter + filter_offset) * (input + input_offset) + bias, requantized per channel.
+template <typename T>
+struct QuantizedArithmetic {
+  // The int32 accumulator of TFLite's kernels, kept as uint32 so that sums a corrupt model pushes past int32
+  // wrap around (as TFLite's do in practice) instead of being undefined behaviour. Valid models never wrap.
+  using Acc = uint32_t;
+  const QuantizedParams& params;
+  const int32_t* bias;  // nullptr when absent
+  int32_t Tap(int /*batch*/, int32_t input, int32_t filter) const {
+    return (filter + params.filter_offset) * (input + params.input_offset);
+  }
+  T Finish(uint32_t acc, int /*batch*/, int channel) const {
+    if (bias) acc += static_cast<uint32_t>(bias[channel]);
+    return static_cast<T>(Requantize(params, static_cast<int32_t>(acc), channel));
+  }
+};
+
+// Eval of a conv-family kernel (inputs input, filter and optional bias; one output) for the Kind chosen at prepare
+// time. The float, int8 and uint8 paths run the kernel's loop nest with the shared arithmetic,
+//   loop(const In* input, const Filter* filter, Out* output, const Arithmetic& arithmetic)
+// (FloatArithmetic, QuantizedArithmetic<int8_t> or QuantizedArithmetic<uint8_t>); the hybrid path calls
+//   eval_hybrid(const float* input, const int8_t* filter, const float* bias, float* output)   (bias nullptr if absent).
+template <typename Loop, typename EvalHybrid>
+void EvalByKind(KernelContext& ctx, const KernelState& s, Loop&& loop, EvalHybrid&& eval_hybrid) {
+  const TensorRef& input = *ctx.input(0);
+  const TensorRef& filter = *ctx.input(1);
+  const TensorRef* bias = ctx.input(2);
+  TensorRef& output = *ctx.output(0);
+  switch (s.kind) {
+    case Kind::kFloat:
+      loop(input.as<float>(), filter.as<float>(), output.as<float>(),
+           FloatArithmetic{bias ? bias->as<float>() : nullptr, s.float_activation_min, s.float_activation_max});
+      break;
+    case Kind::kHybrid:
+      eval_hybrid(input.as<float>(), filter.as<int8_t>(), bias ? bias->as<float>() : nullptr, output.as<float>());
+      break;
+    case Kind::kInt8:
+      loop(input.as<int8_t>(), filter.as<int8_t>(), output.as<int8_t>(),
+           QuantizedArithmetic<int8_t>{s.quant, bias ? bias->as<int32_t>() : nullptr});
+      break;
+    case Kind::kUInt8:
+      loop(input.as<uint8_t>(), filter.as<uint8_t>(), output.as<uint8_t>(),
+           QuantizedArithmetic<uint8_t>{s.quant, bias ? bias->as<int32_t>() : nullptr});
+      break;
+  }
+}
 
 }  // namespace liteopt::ops::conv

@@ -26,27 +26,15 @@
 namespace liteopt::ops {
 namespace {
 
-enum class Kind { kFloat, kHybrid, kInt8, kUInt8 };
-
-struct FullyConnectedState : OpState {
-  Kind kind = Kind::kFloat;
+struct FullyConnectedState : conv::KernelState {
   int batches = 0, accum_depth = 0, output_depth = 0;
-  float float_activation_min = 0, float_activation_max = 0;
-  int32_t input_offset = 0, filter_offset = 0, output_offset = 0;
-  std::vector<int32_t> per_channel_output_multiplier;  // per-tensor: one value repeated
-  std::vector<int> per_channel_output_shift;
-  int32_t output_activation_min = 0, output_activation_max = 0;
-  bool xnnpack_requant = false;        // Numerics::kTfliteRuntime and XNNPACK would take the op
-  std::vector<float> xnnpack_scale;   // per channel
   // Hybrid path.
   bool hybrid_per_channel = false;
   bool asymmetric_quantize_inputs = false;
   float filter_scale = 0;
   std::vector<float> per_channel_scale;
-  std::vector<int8_t> quantized_input;  // [batches, accum_depth]
-  std::vector<float> scaling_factors;   // [batches]
-  std::vector<int32_t> input_offsets;   // [batches], zero points of the asymmetric rows
-  std::vector<int32_t> row_sums;        // [units], sums of each weight row
+  conv::HybridInput hybrid;       // one row per batch row
+  std::vector<int32_t> row_sums;  // [units], sums of each weight row
   bool row_sums_ready = false;
 };
 
@@ -99,68 +87,35 @@ Status Prepare(KernelContext& ctx) {
   const int activation = static_cast<int>(o.activation);
   qmath::ActivationRangeFloat(activation, &s->float_activation_min, &s->float_activation_max);
 
-  if (input.dtype == DType::kFloat32 && filter.dtype == DType::kFloat32) {
-    s->kind = Kind::kFloat;
-    LITEOPT_RETURN_IF_ERROR(conv::CheckBias(ctx, bias, DType::kFloat32, units));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckOutputDType(ctx, output, DType::kFloat32));
-  } else if (input.dtype == DType::kFloat32 && filter.dtype == DType::kInt8) {
-    s->kind = Kind::kHybrid;
-    LITEOPT_RETURN_IF_ERROR(conv::CheckFilterQuant(ctx, filter, 0, units, /*symmetric=*/true));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckBias(ctx, bias, DType::kFloat32, units));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckOutputDType(ctx, output, DType::kFloat32));
-    s->hybrid_per_channel = filter.quant->scale.size() > 1;
-    s->filter_scale = filter.quant->scale[0];
-    if (s->hybrid_per_channel) s->per_channel_scale = filter.quant->scale;
-    s->asymmetric_quantize_inputs = o.asymmetric_quantize_inputs;
-    s->quantized_input.assign(static_cast<size_t>(input_size), 0);
-    s->scaling_factors.assign(static_cast<size_t>(s->batches), 0.0f);
-    s->input_offsets.assign(static_cast<size_t>(s->batches), 0);
-    s->row_sums.assign(static_cast<size_t>(units), 0);
-    if (filter.is_const && filter.data != nullptr) {
-      ComputeRowSums(filter.as<int8_t>(), units, accum_depth, s->row_sums.data());
-      s->row_sums_ready = true;
-    }
-  } else if (input.dtype == DType::kInt8 || input.dtype == DType::kUInt8) {
-    const DType t = input.dtype;
-    s->kind = t == DType::kInt8 ? Kind::kInt8 : Kind::kUInt8;
-    if (filter.dtype != t)
-      return ctx.Error(std::string(DTypeName(t)) + " input needs " + std::string(DTypeName(t)) + " weights, weights " +
-                       TensorLabel(filter) + " are " + std::string(DTypeName(filter.dtype)));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckOutputDType(ctx, output, t));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckPerTensorQuant(ctx, input, "input"));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckPerTensorQuant(ctx, output, "output"));
-    LITEOPT_RETURN_IF_ERROR(conv::CheckBias(ctx, bias, DType::kInt32, units));
-    if (filter.quant->scale.size() > 1) {
-      if (t != DType::kInt8)
-        return ctx.Error("uint8 weights " + TensorLabel(filter) + " are quantized per channel (" +
-                         std::to_string(filter.quant->scale.size()) + " scales); the uint8 path needs one scale");
+  LITEOPT_RETURN_IF_ERROR(conv::SelectKind(ctx, input, filter, "weights", &s->kind));
+  switch (s->kind) {
+    case conv::Kind::kFloat:
+      LITEOPT_RETURN_IF_ERROR(conv::CheckBias(ctx, bias, DType::kFloat32, units));
+      LITEOPT_RETURN_IF_ERROR(conv::CheckOutputDType(ctx, output, DType::kFloat32));
+      break;
+    case conv::Kind::kHybrid:
       LITEOPT_RETURN_IF_ERROR(conv::CheckFilterQuant(ctx, filter, 0, units, /*symmetric=*/true));
-      conv::PerChannelMultipliers(input.scale(), filter.quant->scale, output.scale(), units,
-                                  &s->per_channel_output_multiplier, &s->per_channel_output_shift);
-    } else {
-      LITEOPT_RETURN_IF_ERROR(conv::CheckPerTensorQuant(ctx, filter, "weights"));
-      LITEOPT_RETURN_IF_ERROR(
-          conv::CheckLegacyBiasScale(ctx, bias, input.scale(), filter.scale(), output.scale()));
-      int32_t output_multiplier;
-      int output_shift;
-      qmath::QuantizeMultiplier(conv::LegacyRealMultiplier(input.scale(), filter.scale(), output.scale()),
-                                &output_multiplier, &output_shift);
-      s->per_channel_output_multiplier.assign(units, output_multiplier);
-      s->per_channel_output_shift.assign(units, output_shift);
-      s->filter_offset = -filter.zero_point();
+      LITEOPT_RETURN_IF_ERROR(conv::CheckBias(ctx, bias, DType::kFloat32, units));
+      LITEOPT_RETURN_IF_ERROR(conv::CheckOutputDType(ctx, output, DType::kFloat32));
+      s->hybrid_per_channel = filter.quant->scale.size() > 1;
+      s->filter_scale = filter.quant->scale[0];
+      if (s->hybrid_per_channel) s->per_channel_scale = filter.quant->scale;
+      s->asymmetric_quantize_inputs = o.asymmetric_quantize_inputs;
+      s->hybrid.Allocate(s->batches, accum_depth);
+      s->row_sums.assign(static_cast<size_t>(units), 0);
+      if (filter.is_const && filter.data != nullptr) {
+        ComputeRowSums(filter.as<int8_t>(), units, accum_depth, s->row_sums.data());
+        s->row_sums_ready = true;
+      }
+      break;
+    case conv::Kind::kInt8:
+    case conv::Kind::kUInt8: {
+      // Per-tensor int8 weights may have a zero point (legacy multiplier); per-channel ones are symmetric.
+      const conv::FilterSpec spec = {
+          .channels = units, .quantized_dim = 0, .noun = "weights", .verb = "are", .int8_per_tensor_legacy = true};
+      LITEOPT_RETURN_IF_ERROR(conv::PrepareQuantized(ctx, input, filter, bias, output, spec, &s->quant));
+      break;
     }
-    s->input_offset = -input.zero_point();
-    s->output_offset = output.zero_point();
-    qmath::ActivationRangeQuantized(activation, t, output.scale(), output.zero_point(), &s->output_activation_min,
-                                    &s->output_activation_max);
-    // XNNPACK's int8 (QS8) path needs symmetric weights; uint8 (QU8) takes a weight zero point.
-    if (ctx.numerics == Numerics::kTfliteRuntime && (t == DType::kUInt8 || s->filter_offset == 0))
-      s->xnnpack_requant = conv::XnnpackRequantScales(input.scale(), filter.quant->scale, output.scale(), units,
-                                                      &s->xnnpack_scale);
-  } else {
-    return ctx.Error("unsupported dtypes: input " + TensorLabel(input) + " " + std::string(DTypeName(input.dtype)) +
-                     ", weights " + TensorLabel(filter) + " " + std::string(DTypeName(filter.dtype)) +
-                     " (supported: float32/float32, float32/int8 hybrid, int8/int8, uint8/uint8)");
   }
 
   if (o.keep_num_dims) {
@@ -175,108 +130,54 @@ Status Prepare(KernelContext& ctx) {
   return Status::Ok();
 }
 
-void EvalFloat(const FullyConnectedState& s, const float* input_data, const float* filter_data,
-               const float* bias_data, float* output_data) {
+// The loop nest of every path: for each batch row b and unit out_c, acc = the sum over d, in input order, of
+// arithmetic.Tap(b, input[b][d], weights[out_c][d]), then output[b][out_c] = arithmetic.Finish(acc, b, out_c).
+template <typename In, typename Filter, typename Out, typename Arithmetic>
+void DotRows(const FullyConnectedState& s, const In* input_data, const Filter* filter_data, Out* output_data,
+             const Arithmetic& arithmetic) {
   for (int b = 0; b < s.batches; ++b) {
-    const float* in = input_data + static_cast<size_t>(b) * s.accum_depth;
+    const In* in = input_data + static_cast<size_t>(b) * s.accum_depth;
     for (int out_c = 0; out_c < s.output_depth; ++out_c) {
-      const float* w = filter_data + static_cast<size_t>(out_c) * s.accum_depth;
-      float total = 0.0f;
-      for (int d = 0; d < s.accum_depth; ++d) total += in[d] * w[d];
-      const float bias_value = bias_data ? bias_data[out_c] : 0.0f;
-      output_data[static_cast<size_t>(b) * s.output_depth + out_c] =
-          conv::ClampFloat(total + bias_value, s.float_activation_min, s.float_activation_max);
+      const Filter* w = filter_data + static_cast<size_t>(out_c) * s.accum_depth;
+      typename Arithmetic::Acc acc = 0;
+      for (int d = 0; d < s.accum_depth; ++d) acc += arithmetic.Tap(b, in[d], w[d]);
+      output_data[static_cast<size_t>(b) * s.output_depth + out_c] = arithmetic.Finish(acc, b, out_c);
     }
   }
 }
 
-template <typename T>
-void EvalQuantized(const FullyConnectedState& s, const T* input_data, const T* filter_data, const int32_t* bias_data,
-                   T* output_data) {
-  for (int b = 0; b < s.batches; ++b) {
-    const T* in = input_data + static_cast<size_t>(b) * s.accum_depth;
-    for (int out_c = 0; out_c < s.output_depth; ++out_c) {
-      const T* w = filter_data + static_cast<size_t>(out_c) * s.accum_depth;
-      int32_t acc = 0;
-      for (int d = 0; d < s.accum_depth; ++d) {
-        const int32_t input_val = in[d];
-        const int32_t filter_val = w[d];
-        acc += (filter_val + s.filter_offset) * (input_val + s.input_offset);
-      }
-      if (bias_data) acc += bias_data[out_c];
-      if (s.xnnpack_requant) {
-        acc = conv::XnnpackRequantize(acc, s.xnnpack_scale[out_c], s.output_offset, s.output_activation_min,
-                                      s.output_activation_max);
-      } else {
-        acc = qmath::MultiplyByQuantizedMultiplier(acc, s.per_channel_output_multiplier[out_c],
-                                                   s.per_channel_output_shift[out_c]);
-        acc += s.output_offset;
-        acc = conv::ClampInt(acc, s.output_activation_min, s.output_activation_max);
-      }
-      output_data[static_cast<size_t>(b) * s.output_depth + out_c] = static_cast<T>(acc);
-    }
+// Hybrid: dot = sum w * q - row_sum[row] * zp[b]; out = bias + float(dot) * scale, clamped, with scale = sf[b]
+// (per-tensor: the filter scale is folded in) or sf[b] * filter_scale[row] (per channel).
+struct HybridArithmetic {
+  using Acc = int32_t;
+  const FullyConnectedState& s;
+  const float* bias;
+  int32_t Tap(int /*b*/, int32_t q, int32_t w) const { return w * q; }
+  float Finish(int32_t dotprod, int b, int row) const {
+    dotprod -= s.row_sums[row] * s.hybrid.zero_points[b];
+    float scale = s.hybrid.scaling_factors[b];
+    if (s.hybrid_per_channel) scale *= s.per_channel_scale[row];
+    float result = bias ? bias[row] : 0.0f;
+    result += static_cast<float>(dotprod) * scale;
+    return conv::ClampFloat(result, s.float_activation_min, s.float_activation_max);
   }
-}
+};
 
 void EvalHybrid(FullyConnectedState& s, const float* input_data, const int8_t* filter_data, const float* bias_data,
                 float* output_data) {
   if (s.asymmetric_quantize_inputs && !s.row_sums_ready) {
     ComputeRowSums(filter_data, s.output_depth, s.accum_depth, s.row_sums.data());
   }
-  for (int b = 0; b < s.batches; ++b) {
-    const size_t offset = static_cast<size_t>(b) * s.accum_depth;
-    if (s.asymmetric_quantize_inputs) {
-      conv::AsymmetricQuantizeFloats(input_data + offset, s.accum_depth, s.quantized_input.data() + offset,
-                                     &s.scaling_factors[b], &s.input_offsets[b]);
-    } else {
-      conv::SymmetricQuantizeFloats(input_data + offset, s.accum_depth, s.quantized_input.data() + offset,
-                                    &s.scaling_factors[b]);
-      s.input_offsets[b] = 0;
-    }
-    if (!s.hybrid_per_channel) s.scaling_factors[b] *= s.filter_scale;
-  }
-  for (int b = 0; b < s.batches; ++b) {
-    const int8_t* q = s.quantized_input.data() + static_cast<size_t>(b) * s.accum_depth;
-    const float batch_scaling_factor = s.scaling_factors[b];
-    const int32_t batch_offset = s.input_offsets[b];
-    for (int row = 0; row < s.output_depth; ++row) {
-      const int8_t* w = filter_data + static_cast<size_t>(row) * s.accum_depth;
-      int32_t dotprod = 0;
-      for (int col = 0; col < s.accum_depth; ++col)
-        dotprod += static_cast<int32_t>(w[col]) * static_cast<int32_t>(q[col]);
-      dotprod -= s.row_sums[row] * batch_offset;
-      float scale = batch_scaling_factor;
-      if (s.hybrid_per_channel) scale *= s.per_channel_scale[row];
-      float result = bias_data ? bias_data[row] : 0.0f;
-      result += static_cast<float>(dotprod) * scale;
-      output_data[static_cast<size_t>(b) * s.output_depth + row] =
-          conv::ClampFloat(result, s.float_activation_min, s.float_activation_max);
-    }
-  }
+  s.hybrid.Quantize(input_data, s.asymmetric_quantize_inputs);
+  if (!s.hybrid_per_channel)
+    for (float& sf : s.hybrid.scaling_factors) sf *= s.filter_scale;
+  DotRows(s, s.hybrid.quantized.data(), filter_data, output_data, HybridArithmetic{s, bias_data});
 }
 
 void Eval(KernelContext& ctx) {
   auto& s = *ctx.state_as<FullyConnectedState>();
-  const TensorRef& input = *ctx.input(0);
-  const TensorRef& filter = *ctx.input(1);
-  const TensorRef* bias = ctx.input(2);
-  TensorRef& output = *ctx.output(0);
-  switch (s.kind) {
-    case Kind::kFloat:
-      EvalFloat(s, input.as<float>(), filter.as<float>(), bias ? bias->as<float>() : nullptr, output.as<float>());
-      break;
-    case Kind::kHybrid:
-      EvalHybrid(s, input.as<float>(), filter.as<int8_t>(), bias ? bias->as<float>() : nullptr, output.as<float>());
-      break;
-    case Kind::kInt8:
-      EvalQuantized<int8_t>(s, input.as<int8_t>(), filter.as<int8_t>(), bias ? bias->as<int32_t>() : nullptr,
-                            output.as<int8_t>());
-      break;
-    case Kind::kUInt8:
-      EvalQuantized<uint8_t>(s, input.as<uint8_t>(), filter.as<uint8_t>(), bias ? bias->as<int32_t>() : nullptr,
-                             output.as<uint8_t>());
-      break;
-  }
+  conv::EvalByKind(
+      ctx, s, [&](auto... args) { DotRows(s, args...); }, [&](auto... args) { EvalHybrid(s, args...); });
 }
 
 }  // namespace
