@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <limits>
 
+#include "base/quant_math.h"
 #include "ops/common/broadcast.h"
 #include "ops/common/op_checks.h"
 #include "ops/kernel.h"
@@ -51,6 +52,42 @@ inline void ActivationRangeInt32(int activation, int32_t* act_min, int32_t* act_
     default:
       *act_min = std::numeric_limits<int32_t>::min();
       *act_max = std::numeric_limits<int32_t>::max();
+  }
+}
+
+// What ADD, SUB and MUL prepare alike: the broadcast plan, the fused-activation range (float, int32, or quantized
+// with the output's parameters) and, for int8/uint8, per-tensor quantization and the zero-point offsets.
+struct CommonParams {
+  BroadcastPlan plan;
+  int32_t input1_offset = 0, input2_offset = 0, output_offset = 0;
+  int32_t act_min = 0, act_max = 0;
+  float f_min = 0.0f, f_max = 0.0f;
+};
+
+inline Status PrepareCommon(KernelContext& ctx, CommonParams* p) {
+  LITEOPT_RETURN_IF_ERROR(
+      PrepareBinaryShapes(ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, &p->plan));
+  LITEOPT_RETURN_IF_ERROR(CheckFusedActivation(ctx));
+  const TensorRef& in1 = *ctx.input(0);
+  const TensorRef& in2 = *ctx.input(1);
+  const TensorRef& out = *ctx.output(0);
+  const int act = ActivationCode(ctx);
+  switch (in1.dtype) {
+    case DType::kFloat32:
+      qmath::ActivationRangeFloat(act, &p->f_min, &p->f_max);
+      return Status::Ok();
+    case DType::kInt32:
+      ActivationRangeInt32(act, &p->act_min, &p->act_max);
+      return Status::Ok();
+    default:
+      LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in1, "input 0"));
+      LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in2, "input 1"));
+      LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, out, "output"));
+      p->input1_offset = -in1.zero_point();
+      p->input2_offset = -in2.zero_point();
+      p->output_offset = out.zero_point();
+      qmath::ActivationRangeQuantized(act, out.dtype, out.scale(), out.zero_point(), &p->act_min, &p->act_max);
+      return Status::Ok();
   }
 }
 

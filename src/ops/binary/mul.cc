@@ -10,43 +10,27 @@
 namespace liteopt::ops {
 namespace {
 
-struct MulState : OpState {
-  BroadcastPlan plan;
-  int32_t input1_offset = 0, input2_offset = 0, output_offset = 0;
+struct MulState : OpState, binary::CommonParams {
   int32_t output_multiplier = 0;
   int output_shift = 0;
-  int32_t act_min = 0, act_max = 0;
-  float f_min = 0.0f, f_max = 0.0f;
   bool use_xnn = false;
   float xnn_scale = 0.0f;
 };
 
 Status PrepareMul(KernelContext& ctx) {
   auto s = std::make_unique<MulState>();
-  LITEOPT_RETURN_IF_ERROR(binary::PrepareBinaryShapes(
-      ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, &s->plan));
-  LITEOPT_RETURN_IF_ERROR(CheckFusedActivation(ctx));
+  LITEOPT_RETURN_IF_ERROR(binary::PrepareCommon(ctx, s.get()));
   const TensorRef& in1 = *ctx.input(0);
   const TensorRef& in2 = *ctx.input(1);
   const TensorRef& out = *ctx.output(0);
   const int act = ActivationCode(ctx);
   switch (in1.dtype) {
     case DType::kFloat32:
-      qmath::ActivationRangeFloat(act, &s->f_min, &s->f_max);
-      break;
     case DType::kInt32:
-      binary::ActivationRangeInt32(act, &s->act_min, &s->act_max);
       break;
     default: {
-      LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in1, "input 0"));
-      LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in2, "input 1"));
-      LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, out, "output"));
-      s->input1_offset = -in1.zero_point();
-      s->input2_offset = -in2.zero_point();
-      s->output_offset = out.zero_point();
       const float real_multiplier = in1.scale() * in2.scale() / out.scale();
       qmath::QuantizeMultiplier(static_cast<double>(real_multiplier), &s->output_multiplier, &s->output_shift);
-      qmath::ActivationRangeQuantized(act, out.dtype, out.scale(), out.zero_point(), &s->act_min, &s->act_max);
       s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && xnn::MulSupported(in1.scale(), in2.scale(), out.scale());
       if (s->use_xnn) {
         s->xnn_scale = real_multiplier;
