@@ -217,8 +217,6 @@ Status Interpreter::AllocateTensors() {
       folded_[oi] = true;
     }
   }
-  memory_.persistent_bytes = 0;
-  for (const auto& p : persistent_) memory_.persistent_bytes += p.size();
 
   // Lifetimes of arena tensors: [producer, last consumer]; graph inputs from -1, outputs to the end.
   std::vector<int> first(n_tensors, INT_MAX), last(n_tensors, -1);
