@@ -90,12 +90,7 @@ int RunInspect(const InspectConfig& cfg) {
       prepare_error = interp.status().message();
     }
   }
-  std::string min_runtime;
-  for (const auto& m : graph->metadata) {
-    if (m.name != "min_runtime_version") continue;
-    const auto& b = graph->buffers[m.buffer];
-    min_runtime.assign(reinterpret_cast<const char*>(b.data), strnlen(reinterpret_cast<const char*>(b.data), b.size));
-  }
+  const std::string min_runtime = io::tflite::MinRuntimeVersion(*graph).value_or("");
 
   if (cfg.json) {
     nlohmann::json j;
