@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -15,6 +16,13 @@ inline std::string FixturesDir() {
 #else
   return "../shared/fixtures";
 #endif
+}
+
+// A GoogleTest-safe name for a path: every character that is not alphanumeric becomes '_'.
+inline std::string Slug(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
 }
 
 inline bool HaveFixtures() { return std::filesystem::is_directory(FixturesDir() + "/tflite"); }

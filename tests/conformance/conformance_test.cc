@@ -45,12 +45,7 @@ bool HaveOracle() {
          fs::is_directory(std::string(LITEOPT_SOURCE_DIR) + "/tests/conformance/oracle/node_modules");
 }
 
-std::string Slug(const std::string& s) {
-  std::string n = s;
-  for (char& c : n)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return n;
-}
+using testing::Slug;
 
 // The same model with an explicit zero bias wherever a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED has none
 // (which means zero bias). The oracle gets this copy: tfjs-tflite rejects a conv without bias, and LiteRT.js

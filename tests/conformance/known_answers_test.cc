@@ -126,12 +126,7 @@ INSTANTIATE_TEST_SUITE_P(Coral, CatClassification,
                          ::testing::Values(CatCase{"mobilenet_v1_0.25_128_quant", 283, 0.25f},
                                            CatCase{"mobilenet_v2_1.0_224_quant", 286, 0.7f},
                                            CatCase{"tf2_mobilenet_v2_1.0_224_ptq", 286, 0.6f}),
-                         [](const auto& info) {
-                           std::string n = info.param.model;
-                           for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return n;
-                         });
+                         [](const auto& info) { return testing::Slug(info.param.model); });
 
 // MNIST digits through the community MNIST models (float [1,28,28] in [0,1]).
 TEST_F(KnownAnswers, MnistDigitsClassified) {

@@ -80,12 +80,7 @@ TEST_P(MutationFuzz, MutantsFailCleanlyOrRun) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, MutationFuzz, ::testing::ValuesIn(testing::AllTfliteFixtures()),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+                         [](const auto& info) { return testing::Slug(info.param); });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MutationFuzz);
 
 }  // namespace
