@@ -51,9 +51,7 @@ Status PrepareAddSub(KernelContext& ctx, bool subtract) {
       if (s->use_xnn) {
         s->xnn_params =
             xnn::MakeAddParams(in1.scale(), in1.zero_point(), in2.scale(), in2.zero_point(), out.scale(), subtract);
-        int32_t qmin, qmax;
-        qmath::DTypeRange(out.dtype, &qmin, &qmax);
-        xnn::ActivationRange(act, out.scale(), out.zero_point(), qmin, qmax, &s->act_min, &s->act_max);
+        xnn::ActivationRange(act, out.dtype, out.scale(), out.zero_point(), &s->act_min, &s->act_max);
       }
       break;
     }

@@ -34,9 +34,7 @@ Status PrepareMul(KernelContext& ctx) {
       s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && xnn::MulSupported(in1.scale(), in2.scale(), out.scale());
       if (s->use_xnn) {
         s->xnn_scale = real_multiplier;
-        int32_t qmin, qmax;
-        qmath::DTypeRange(out.dtype, &qmin, &qmax);
-        xnn::ActivationRange(act, out.scale(), out.zero_point(), qmin, qmax, &s->act_min, &s->act_max);
+        xnn::ActivationRange(act, out.dtype, out.scale(), out.zero_point(), &s->act_min, &s->act_max);
       }
       break;
     }

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/dtype.h"
+#include "base/quant_math.h"
+
 namespace liteopt::ops::xnn {
 
 inline uint32_t FloatBits(float f) {
@@ -36,9 +39,12 @@ inline int32_t QuantizeBound(float value, float scale, int32_t zero_point, int32
 }
 
 // Fused-activation output range as XNNPACK applies it (activation codes of ir::Activation: 0 none, 1 relu,
-// 2 relu_n1_to_1, 3 relu6).
-inline void ActivationRange(int activation, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                            int32_t* out_min, int32_t* out_max) {
+// 2 relu_n1_to_1, 3 relu6), within the range of the 8-bit output dtype; the counterpart of
+// qmath::ActivationRangeQuantized.
+inline void ActivationRange(int activation, DType dtype, float scale, int32_t zero_point, int32_t* out_min,
+                            int32_t* out_max) {
+  int32_t qmin, qmax;
+  qmath::DTypeRange(dtype, &qmin, &qmax);
   *out_min = qmin;
   *out_max = qmax;
   if (activation == 1 || activation == 3) *out_min = QuantizeBound(0.0f, scale, zero_point, qmin, qmax);
