@@ -1,9 +1,5 @@
 #include "data/npy.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -11,6 +7,7 @@
 #include <limits>
 #include <string_view>
 
+#include "base/file_io.h"
 #include "data/file_util.h"
 
 namespace liteopt::data {
@@ -273,35 +270,8 @@ Status WriteNpy(const std::string& path, DType dtype, const std::vector<int64_t>
   preamble += static_cast<char>(header.size() & 0xFF);
   preamble += static_cast<char>(header.size() >> 8);
 
-  std::string tmpl = path + ".tmp.XXXXXX";
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) return IoError(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
-  auto write_all = [fd](const void* p, size_t n) {
-    const char* c = static_cast<const char*>(p);
-    while (n > 0) {
-      const ssize_t w = ::write(fd, c, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return false;
-      c += w;
-      n -= static_cast<size_t>(w);
-    }
-    return true;
-  };
-  const bool ok = write_all(preamble.data(), preamble.size()) && write_all(header.data(), header.size()) &&
-                  write_all(data, size) && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  if (::close(fd) != 0 || !ok) {
-    ::unlink(tmpl.c_str());
-    return IoError(path + ": write failed: " + std::strerror(ok ? errno : saved_errno));
-  }
-  // mkstemp creates 0600; give the file the usual permissions of a data file.
-  ::chmod(tmpl.c_str(), 0644);
-  if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const int e = errno;
-    ::unlink(tmpl.c_str());
-    return IoError(path + ": cannot rename the temporary file into place: " + std::strerror(e));
-  }
-  return Status::Ok();
+  return WriteFileAtomic(path, {ByteSpan{preamble.data(), preamble.size()}, ByteSpan{header.data(), header.size()},
+                               ByteSpan{data, size}});
 }
 
 }  // namespace liteopt::data

@@ -1,14 +1,12 @@
 #include "io/tflite/writer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
 #include <tuple>
 
+#include "base/file_io.h"
 #include "io/tflite/options.h"
 #include "io/tflite/schema/tflite_generated.h"
 
@@ -259,26 +257,6 @@ class Writer {
   std::vector<CodeKey> code_order_;
 };
 
-Status WriteAll(int fd, const uint8_t* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError(std::string("write failed: ") + std::strerror(errno));
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
-
-std::string DirName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 }  // namespace
 
 Result<std::vector<uint8_t>> SerializeTflite(const ir::Graph& g) {
@@ -292,26 +270,7 @@ Result<std::vector<uint8_t>> SerializeTflite(const ir::Graph& g) {
 Status WriteTfliteFile(const ir::Graph& g, const std::string& path) {
   auto bytes = SerializeTflite(g);
   if (!bytes.ok()) return Status(bytes.status()).Prepend(path);
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError(tmp + ": cannot create: " + std::strerror(errno));
-  Status st = WriteAll(fd, bytes->data(), bytes->size());
-  if (st.ok() && fsync(fd) != 0) st = IoError(std::string("fsync failed: ") + std::strerror(errno));
-  if (close(fd) != 0 && st.ok()) st = IoError(std::string("close failed: ") + std::strerror(errno));
-  if (st.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
-    st = IoError("cannot rename to " + path + ": " + std::strerror(errno));
-  }
-  if (!st.ok()) {
-    unlink(tmp.c_str());
-    return st.Prepend(tmp);
-  }
-  // Make the rename durable; failure here does not un-write the file, so it is not an error.
-  const int dir = open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    fsync(dir);
-    close(dir);
-  }
-  return Status::Ok();
+  return WriteFileAtomic(path, {ByteSpan{bytes->data(), bytes->size()}});
 }
 
 }  // namespace liteopt::io::tflite
