@@ -36,4 +36,13 @@ struct ModelInputSpec {
 // Returns height * width * channels * DTypeSize(dtype) bytes.
 Result<std::vector<uint8_t>> ToModelInput(const Image& image, const ModelInputSpec& spec);
 
+// The steps of ToModelInput, for pipelines that augment between them.
+// Checks dtype, scale and zero point (not the size).
+Status ValidateModelInputSpec(const ModelInputSpec& spec);
+// Channel conversion and resize: float32 HWC in [0, 255] with spec.channels channels.
+Result<std::vector<float>> ImageToPixels(const Image& image, const ModelInputSpec& spec);
+// Normalizes `count` pixel values in [0, 255] and writes them as spec.dtype (count * DTypeSize bytes) to `out`.
+// The spec must have passed ValidateModelInputSpec.
+void PixelsToModelInput(const float* pixels, size_t count, const ModelInputSpec& spec, uint8_t* out);
+
 }  // namespace liteopt::data

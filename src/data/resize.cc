@@ -30,25 +30,47 @@ std::vector<Interp> BilinearWeights(int out, int in) {
   return w;
 }
 
+// Separable form of TF's per-pixel formula
+//   top = tl + (tr - tl) * x_lerp;  bottom = bl + (br - bl) * x_lerp;  out = top + (bottom - top) * y_lerp
+// with the same operations in the same order, so results are bit-identical to it; each input row's horizontal
+// pass is computed once and shared by the output rows that use it.
 void ResizeBilinear(const Image& img, int oh, int ow, float* out) {
   const int c = img.channels;
   const std::vector<Interp> ys = BilinearWeights(oh, img.height);
   const std::vector<Interp> xs = BilinearWeights(ow, img.width);
-  const size_t in_row = static_cast<size_t>(img.width) * c;
-  for (int y = 0; y < oh; ++y) {
-    const uint8_t* top = img.pixels.data() + ys[y].lower * in_row;
-    const uint8_t* bot = img.pixels.data() + ys[y].upper * in_row;
-    const float yl = ys[y].lerp;
-    for (int x = 0; x < ow; ++x) {
-      const int l = xs[x].lower * c, u = xs[x].upper * c;
-      const float xl = xs[x].lerp;
-      for (int k = 0; k < c; ++k) {
-        const float tl = top[l + k], tr = top[u + k], bl = bot[l + k], br = bot[u + k];
-        const float t = tl + (tr - tl) * xl;
-        const float b = bl + (br - bl) * xl;
-        *out++ = t + (b - t) * yl;
-      }
+  const size_t n = static_cast<size_t>(ow) * c;
+  std::vector<int> lo(n), hi(n);
+  std::vector<float> lerp(n);
+  for (int x = 0; x < ow; ++x) {
+    for (int k = 0; k < c; ++k) {
+      lo[x * c + k] = xs[x].lower * c + k;
+      hi[x * c + k] = xs[x].upper * c + k;
+      lerp[x * c + k] = xs[x].lerp;
     }
+  }
+  const size_t in_row = static_cast<size_t>(img.width) * c;
+  std::vector<float> rows(2 * n);
+  int cached[2] = {-1, -1};  // input row held by rows[0..n) and rows[n..2n)
+  // The horizontal pass of input row iy, computed into the slot not holding row `keep`.
+  const auto horizontal = [&](int iy, int keep) -> const float* {
+    for (int slot = 0; slot < 2; ++slot)
+      if (cached[slot] == iy) return &rows[slot * n];
+    const int slot = cached[0] == keep ? 1 : 0;
+    cached[slot] = iy;
+    const uint8_t* src = img.pixels.data() + iy * in_row;
+    float* h = &rows[slot * n];
+    for (size_t i = 0; i < n; ++i) {
+      const float l = src[lo[i]], u = src[hi[i]];
+      h[i] = l + (u - l) * lerp[i];
+    }
+    return h;
+  };
+  for (int y = 0; y < oh; ++y) {
+    const float* top = horizontal(ys[y].lower, -1);
+    const float* bot = horizontal(ys[y].upper, ys[y].lower);
+    const float yl = ys[y].lerp;
+    for (size_t i = 0; i < n; ++i) out[i] = top[i] + (bot[i] - top[i]) * yl;
+    out += n;
   }
 }
 
