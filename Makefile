@@ -24,7 +24,8 @@ demo: build
 	./scripts/demo.sh $(BUILD)/liteopt
 
 # Every test: unit, kernel, e2e, conformance against the official TFLite runtime, then the fuzz test under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# AddressSanitizer + UndefinedBehaviorSanitizer, with the data module's tests (decoders and CSV reader fed
+# corrupt files).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --label-exclude fuzz $(CTEST_ARGS)
 	$(MAKE) test-asan
@@ -36,8 +37,9 @@ $(BUILD_ASAN)/build.ninja:
 	cmake --preset asan
 
 test-asan: deps $(BUILD_ASAN)/build.ninja
-	cmake --build $(BUILD_ASAN) -j $(JOBS) --target fuzz_test tflite_test runtime_test
+	cmake --build $(BUILD_ASAN) -j $(JOBS) --target fuzz_test tflite_test runtime_test data_test
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -L "fuzz" $(CTEST_ARGS)
+	$(BUILD_ASAN)/data_test --gtest_brief=1
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
