@@ -21,6 +21,10 @@ struct Command {
 
 Command AddInspectCommand(CLI::App& root);
 Command AddRunCommand(CLI::App& root);
+Command AddDataCommand(CLI::App& root);
+// Subcommands of `data`, registered by AddDataCommand.
+Command AddDataFashionMnistCommand(CLI::App& data);  // data_fashion_mnist.cc
+Command AddDataBenchCommand(CLI::App& data);         // data_bench.cc
 
 // "error: <message>" on stderr; returns kExitFailure.
 int Fail(const std::string& message);
