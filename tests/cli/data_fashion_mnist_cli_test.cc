@@ -1,13 +1,12 @@
 // End-to-end tests of `liteopt data fashion-mnist`: exit codes, stdout/stderr split, the files it writes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include "common/cli_runner.h"
 
 namespace liteopt {
 namespace {
@@ -16,29 +15,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kDebianDir = "/usr/share/datasets/fashion-mnist";
 
-struct FashionCliResult {
-  int code = -1;
-  std::string out, err;
-};
-
-// Runs the liteopt executable with `args` (shell syntax) and captures exit code, stdout and stderr.
-FashionCliResult RunFashionCli(const std::string& args) {
-  const std::string dir = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp";
-  fs::create_directories(dir);
-  const std::string err_file = dir + "/fashion_stderr_" + std::to_string(::getpid()) + ".txt";
-  const std::string cmd = std::string(LITEOPT_EXE) + " " + args + " 2>" + err_file;
-  FashionCliResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream f(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(f), {});
-  return r;
-}
+using FashionCliResult = testing::CliResult;
+FashionCliResult RunFashionCli(const std::string& args) { return testing::RunLiteopt(args); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
