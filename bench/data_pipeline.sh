@@ -16,7 +16,7 @@ if [[ ! -f "$work/photos/photos.csv" ]]; then
   "$py" "$here/bench/make_photo_dataset.py" "$fixtures/images" "$work/photos" 512
 fi
 if [[ ! -f "$work/fashion/train.csv" ]]; then
-  "$liteopt" data fashion-mnist --out "$work/fashion" --max-per-class 300 >/dev/null
+  "$liteopt" data fashion-mnist --out "$work/fashion" --max-per-class 1000 >/dev/null
 fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

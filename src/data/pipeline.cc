@@ -308,6 +308,9 @@ struct Pipeline::Impl {
   Status fatal = Status::Ok();  // a pipeline-level error (cache I/O)
   std::map<size_t, std::shared_ptr<const std::vector<size_t>>> orders;  // epoch -> order
   size_t in_flight = 0, max_in_flight = 0;
+  size_t ready_upto = 0;     // every position below it is ready or consumed
+  size_t consumer_need = 0;  // while the consumer waits: the end of the ready range it waits for
+  int idle_workers = 0;
   std::vector<std::thread> workers;
 
   // Consumer-only state.
@@ -521,10 +524,16 @@ struct Pipeline::Impl {
     return true;
   }
 
+  bool Claimable() const { return next_claim < total && next_claim < consumed + window; }
+
   void WorkerLoop() {
     std::unique_lock<std::mutex> lock(mu);
     while (true) {
-      work_cv.wait(lock, [&] { return stop || (next_claim < total && next_claim < consumed + window); });
+      if (!stop && !Claimable()) {
+        ++idle_workers;
+        work_cv.wait(lock, [&] { return stop || Claimable(); });
+        --idle_workers;
+      }
       if (stop) return;
       const size_t pos = next_claim++;
       auto order = OrderFor(pos / n);
@@ -538,14 +547,19 @@ struct Pipeline::Impl {
       lock.lock();
       slot.ready = true;
       slots[pos % window] = std::move(slot);
+      // Positions below ready_upto are ready (or already consumed); slots of positions in
+      // [consumed, consumed + window) are unambiguous, and ready_upto never passes next_claim.
+      while (ready_upto < next_claim && slots[ready_upto % window].ready) ++ready_upto;
       if (!ok && fatal.ok()) fatal = fatal_status;
-      done_cv.notify_all();
+      // Wake the consumer only once everything it asked for is there: one wake per batch, not per sample.
+      if (consumer_need > 0 && (ready_upto >= consumer_need || !fatal.ok())) done_cv.notify_one();
     }
   }
 
-  // Takes position `pos` out of the ring (waiting for it) into `out`, whose previous buffer goes back to the
-  // ring for reuse. Returns false on a pipeline-level error.
-  bool Take(size_t pos, Slot* out) {
+  // Takes position `pos` out of the ring into `out` (whose previous buffer goes back to the ring for reuse),
+  // waiting if needed until positions [pos, want_end) are all ready: the consumer sleeps until it can fill
+  // the rest of its batch. Returns false on a pipeline-level error.
+  bool Take(size_t pos, size_t want_end, Slot* out) {
     if (workers.empty()) {  // inline mode
       std::shared_ptr<const std::vector<size_t>> order;
       {
@@ -562,18 +576,23 @@ struct Pipeline::Impl {
       return true;
     }
     std::unique_lock<std::mutex> lock(mu);
-    Slot& s = slots[pos % window];
-    done_cv.wait(lock, [&] { return !fatal.ok() || (s.ready && pos < next_claim); });
+    if (ready_upto <= pos && fatal.ok()) {
+      consumer_need = std::max(pos + 1, std::min(want_end, consumed + window));
+      if (idle_workers > 0 && Claimable()) work_cv.notify_all();
+      done_cv.wait(lock, [&] { return !fatal.ok() || ready_upto >= consumer_need; });
+      consumer_need = 0;
+    }
     if (!fatal.ok()) {
       final_status = fatal;
       return false;
     }
+    Slot& s = slots[pos % window];
     std::swap(*out, s);
     s.ready = false;
     consumed = pos + 1;
     --in_flight;
-    lock.unlock();
-    work_cv.notify_all();
+    // Idle workers are woken in bulk, once a quarter of the window is free again.
+    if (idle_workers > 0 && Claimable() && next_claim + window / 4 <= consumed + window) work_cv.notify_all();
     return true;
   }
 
@@ -677,7 +696,9 @@ Result<bool> Pipeline::Next(Batch* batch) {
         }
         m.good_in_epoch = 0;
       }
-      if (!m.Take(pos, &slot)) return m.final_status;
+      const size_t epoch_end = (epoch + 1) * m.n;
+      const size_t want_end = std::min({pos + (cap - batch->size), epoch_end, m.total});
+      if (!m.Take(pos, want_end, &slot)) return m.final_status;
       ++m.next_pos;
       batch->epoch = static_cast<int>(epoch);
       if (!slot.ok) {

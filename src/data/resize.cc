@@ -160,6 +160,11 @@ Result<std::vector<float>> Resize(const Image& image, int out_height, int out_wi
                            std::to_string(out_width));
   }
   std::vector<float> out(static_cast<size_t>(out_height) * out_width * image.channels);
+  if (out_height == image.height && out_width == image.width) {
+    // Every method is the identity at scale 1 (bilinear lerps are 0, area weights 1): the same values, faster.
+    std::copy(image.pixels.begin(), image.pixels.end(), out.begin());
+    return out;
+  }
   switch (method) {
     case ResizeMethod::kBilinear: ResizeBilinear(image, out_height, out_width, out.data()); break;
     case ResizeMethod::kNearest: ResizeNearest(image, out_height, out_width, out.data()); break;
