@@ -20,7 +20,7 @@ if [[ ! -f "$work/fashion/train.csv" ]]; then
 fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-ips() { sed -n 's/.*"images_per_second": *\([0-9.e+]*\).*/\1/p' | head -1; }
+ips() { grep -o '"images_per_second": *[0-9.e+]*' | head -1 | grep -o '[0-9.e+]*$'; }
 
 printf '| dataset | size | liteopt 1 thread | PIL loop 1 process | ratio | liteopt 2 threads | PIL 2 processes | ratio | liteopt 2 vs 1 |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
@@ -28,9 +28,9 @@ for set in photos fashion; do
   if [[ $set == photos ]]; then csv="$work/photos/photos.csv"; size=224x224x3; else csv="$work/fashion/train.csv"; size=28x28x1; fi
   for f in l1 p1 l2 p2; do : > "$work/$f"; done
   for ((r = 0; r < runs; r++)); do
-    "$liteopt" data bench "$csv" --size $size --threads 1 --json 2>/dev/null | tr -d '\n' | ips >> "$work/l1"
+    "$liteopt" data bench "$csv" --size $size --threads 1 --json 2>/dev/null | ips >> "$work/l1"
     "$py" "$here/bench/pil_loop.py" "$csv" --size $size | ips >> "$work/p1"
-    "$liteopt" data bench "$csv" --size $size --threads 2 --json 2>/dev/null | tr -d '\n' | ips >> "$work/l2"
+    "$liteopt" data bench "$csv" --size $size --threads 2 --json 2>/dev/null | ips >> "$work/l2"
     "$py" "$here/bench/pil_loop.py" "$csv" --size $size --processes 2 | ips >> "$work/p2"
   done
   l1=$(median < "$work/l1"); p1=$(median < "$work/p1"); l2=$(median < "$work/l2"); p2=$(median < "$work/p2")

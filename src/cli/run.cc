@@ -64,50 +64,20 @@ Status FillFromNpy(runtime::Interpreter& interp, int i, const std::string& path)
 
 Status FillFromImage(runtime::Interpreter& interp, int i, const std::string& path, const RunConfig& cfg) {
   const ops::TensorRef& in = interp.input(i);
-  data::ModelInputSpec spec;
-  // NHWC images, or [1, H, W] for single-channel models (MNIST-style).
-  if (in.rank() == 4 && in.dim(0) == 1) {
-    spec.height = in.dim(1);
-    spec.width = in.dim(2);
-    spec.channels = in.dim(3);
-  } else if (in.rank() == 3 && in.dim(0) == 1) {
-    spec.height = in.dim(1);
-    spec.width = in.dim(2);
-    spec.channels = 1;
-  } else {
+  if ((in.rank() != 4 && in.rank() != 3) || in.dim(0) != 1) {
     return InvalidArgument("model input " + std::to_string(i) + " '" + in.ir->name + "' has shape " +
                            ShapeText(in.shape) + ", which is not an image ([1,H,W,C] or [1,H,W]); give a .npy file");
   }
-  if (spec.channels != 1 && spec.channels != 3 && spec.channels != 4)
-    return InvalidArgument("model input " + std::to_string(i) + " has " + std::to_string(spec.channels) +
-                           " channels; images can feed 1, 3 or 4");
-  spec.dtype = in.dtype;
-  if (in.dtype != DType::kFloat32 && in.dtype != DType::kInt8 && in.dtype != DType::kUInt8)
-    return InvalidArgument("model input " + std::to_string(i) + " is " + std::string(DTypeName(in.dtype)) +
-                           "; images can feed float32, int8 or uint8 inputs");
-  if (in.dtype != DType::kFloat32) {
-    if (!in.quant->quantized())
-      return InvalidArgument("model input " + std::to_string(i) + " is " + std::string(DTypeName(in.dtype)) +
-                             " without quantization parameters; give a .npy file");
-    spec.scale = in.scale();
-    spec.zero_point = in.zero_point();
+  data::InputTensorInfo info{in.ir->name, in.shape, in.dtype, in.quant->quantized(), in.scale(), in.zero_point()};
+  const data::ResizeMethod resize = cfg.resize == "nearest" ? data::ResizeMethod::kNearest
+                                    : cfg.resize == "area"  ? data::ResizeMethod::kArea
+                                                            : data::ResizeMethod::kBilinear;
+  auto spec_or = data::ModelInputSpecFor(info, cfg.normalize, resize);
+  if (!spec_or.ok()) {
+    return InvalidArgument("model input " + std::to_string(i) + ": " + spec_or.status().message() +
+                           "; give a .npy file");
   }
-  spec.normalization = cfg.normalize == "-1,1"    ? data::PixelNormalization::kMinusOneToOne
-                        : cfg.normalize == "0,255" ? data::PixelNormalization::kRaw
-                                                   : data::PixelNormalization::kZeroToOne;
-  if (cfg.normalize == "auto" && in.dtype != DType::kFloat32) {
-    // An integer input's quantization tells the real range the model was trained on: (q - zp) * scale over
-    // the dtype's range reaching well below zero means pixels in [-1, 1] (legacy Coral MobileNets).
-    int32_t qmin, qmax;
-    qmath::DTypeRange(in.dtype, &qmin, &qmax);
-    if (qmath::DequantizeValue(qmin, spec.scale, spec.zero_point) < -0.5f)
-      spec.normalization = data::PixelNormalization::kMinusOneToOne;
-    else if (qmath::DequantizeValue(qmax, spec.scale, spec.zero_point) > 2.0f)
-      spec.normalization = data::PixelNormalization::kRaw;  // e.g. scale 1, zero point -128: raw 0..255
-  }
-  spec.resize = cfg.resize == "nearest" ? data::ResizeMethod::kNearest
-                : cfg.resize == "area"  ? data::ResizeMethod::kArea
-                                        : data::ResizeMethod::kBilinear;
+  const data::ModelInputSpec& spec = *spec_or;
   data::DecodeOptions dopt;
   dopt.channels = spec.channels;
   auto image = data::ReadImage(path, dopt);

@@ -59,6 +59,70 @@ void PixelsToModelInput(const float* pixels, size_t count, const ModelInputSpec&
   }
 }
 
+Result<ModelInputSpec> ModelInputSpecFor(const InputTensorInfo& in, std::string_view normalize, ResizeMethod resize) {
+  const auto shape_text = [&] {
+    std::string t = "[";
+    for (size_t i = 0; i < in.shape.size(); ++i) t += (i ? "," : "") + std::to_string(in.shape[i]);
+    return t + "]";
+  };
+  ModelInputSpec spec;
+  if (in.shape.size() == 4) {
+    spec.height = in.shape[1];
+    spec.width = in.shape[2];
+    spec.channels = in.shape[3];
+  } else if (in.shape.size() == 3) {
+    spec.height = in.shape[1];
+    spec.width = in.shape[2];
+    spec.channels = 1;
+  } else {
+    return InvalidArgument("input '" + in.name + "' has shape " + shape_text() +
+                           ", which is not an image ([N,H,W,C] or [N,H,W])");
+  }
+  if (spec.height < 1 || spec.width < 1) {
+    return InvalidArgument("input '" + in.name + "' has shape " + shape_text() + " with no fixed height and width");
+  }
+  if (spec.channels != 1 && spec.channels != 3 && spec.channels != 4) {
+    return InvalidArgument("input '" + in.name + "' has " + std::to_string(spec.channels) +
+                           " channels; images can feed 1, 3 or 4");
+  }
+  if (in.dtype != DType::kFloat32 && in.dtype != DType::kInt8 && in.dtype != DType::kUInt8) {
+    return InvalidArgument("input '" + in.name + "' is " + std::string(DTypeName(in.dtype)) +
+                           "; images can feed float32, int8 or uint8 inputs");
+  }
+  spec.dtype = in.dtype;
+  if (in.dtype != DType::kFloat32) {
+    if (!in.quantized) {
+      return InvalidArgument("input '" + in.name + "' is " + std::string(DTypeName(in.dtype)) +
+                             " without quantization parameters");
+    }
+    spec.scale = in.scale;
+    spec.zero_point = in.zero_point;
+  }
+  if (normalize == "-1,1") {
+    spec.normalization = PixelNormalization::kMinusOneToOne;
+  } else if (normalize == "0,255") {
+    spec.normalization = PixelNormalization::kRaw;
+  } else if (normalize == "0,1" || normalize == "auto") {
+    spec.normalization = PixelNormalization::kZeroToOne;
+  } else {
+    return InvalidArgument("pixel range '" + std::string(normalize) + "' is not 0,1, -1,1, 0,255 or auto");
+  }
+  if (normalize == "auto" && in.dtype != DType::kFloat32) {
+    // An integer input's quantization tells the real range the model was trained on: (q - zp) * scale over
+    // the dtype's range reaching well below zero means pixels in [-1, 1] (legacy Coral MobileNets).
+    int32_t qmin, qmax;
+    qmath::DTypeRange(in.dtype, &qmin, &qmax);
+    if (qmath::DequantizeValue(qmin, spec.scale, spec.zero_point) < -0.5f) {
+      spec.normalization = PixelNormalization::kMinusOneToOne;
+    } else if (qmath::DequantizeValue(qmax, spec.scale, spec.zero_point) > 2.0f) {
+      spec.normalization = PixelNormalization::kRaw;  // e.g. scale 1, zero point -128: raw 0..255
+    }
+  }
+  spec.resize = resize;
+  if (Status st = ValidateModelInputSpec(spec); !st.ok()) return st.Prepend("input '" + in.name + "'");
+  return spec;
+}
+
 Result<std::vector<uint8_t>> ToModelInput(const Image& image, const ModelInputSpec& spec) {
   if (Status st = ValidateModelInputSpec(spec); !st.ok()) return st.Prepend("ToModelInput");
   LITEOPT_ASSIGN_OR_RETURN(std::vector<float> pixels, ImageToPixels(image, spec));

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/dtype.h"
@@ -35,6 +37,22 @@ struct ModelInputSpec {
 // scale 1/255 and zero point 0 gets back exactly the (resized) pixel value through the generic path.
 // Returns height * width * channels * DTypeSize(dtype) bytes.
 Result<std::vector<uint8_t>> ToModelInput(const Image& image, const ModelInputSpec& spec);
+
+// What a model's image input expects, from its tensor: shape [N,H,W,C] or [N,H,W] (one channel; N is the
+// batch, any value), dtype float32/int8/uint8, and for integer inputs the quantization (scale, zero point).
+// `normalize` is "0,1", "-1,1", "0,255" (raw pixels) or "auto": [0,1] for float inputs; for integer inputs the
+// range their quantization covers ([-1,1] when its lowest value is below -0.5, raw 0..255 when its highest is
+// above 2, else [0,1]). Errors name the tensor (`tensor_name`) and say what is wrong.
+struct InputTensorInfo {
+  std::string name;
+  std::vector<int32_t> shape;
+  DType dtype = DType::kFloat32;
+  bool quantized = false;
+  float scale = 0.0f;
+  int32_t zero_point = 0;
+};
+Result<ModelInputSpec> ModelInputSpecFor(const InputTensorInfo& input, std::string_view normalize = "auto",
+                                         ResizeMethod resize = ResizeMethod::kBilinear);
 
 // The steps of ToModelInput, for pipelines that augment between them.
 // Checks dtype, scale and zero point (not the size).

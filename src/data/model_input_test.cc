@@ -124,3 +124,61 @@ TEST(ModelInputTest, RejectsInvalidSpecs) {
 
 }  // namespace
 }  // namespace liteopt::data
+
+namespace liteopt::data {
+namespace {
+
+TEST(ModelInputSpecForTest, ReadsSizeChannelsDtypeAndQuantization) {
+  auto f = ModelInputSpecFor({"x", {1, 224, 192, 3}, DType::kFloat32, false, 0.0f, 0});
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->height, 224);
+  EXPECT_EQ(f->width, 192);
+  EXPECT_EQ(f->channels, 3);
+  EXPECT_EQ(f->normalization, PixelNormalization::kZeroToOne);
+  auto gray = ModelInputSpecFor({"x", {8, 28, 28}, DType::kFloat32, false, 0.0f, 0}, "-1,1", ResizeMethod::kArea);
+  ASSERT_TRUE(gray.ok());
+  EXPECT_EQ(gray->channels, 1);
+  EXPECT_EQ(gray->normalization, PixelNormalization::kMinusOneToOne);
+  EXPECT_EQ(gray->resize, ResizeMethod::kArea);
+}
+
+TEST(ModelInputSpecForTest, AutoRangeFollowsTheInputQuantization) {
+  // Full-integer model trained on [0,1]: scale 1/255, zero point -128.
+  auto a = ModelInputSpecFor({"x", {1, 4, 4, 3}, DType::kInt8, true, 1.0f / 255.0f, -128});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->normalization, PixelNormalization::kZeroToOne);
+  EXPECT_EQ(a->zero_point, -128);
+  // Legacy Coral MobileNet: uint8, scale 1/128, zero point 128 covers [-1, 1).
+  auto c = ModelInputSpecFor({"x", {1, 4, 4, 3}, DType::kUInt8, true, 0.0078125f, 128});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->normalization, PixelNormalization::kMinusOneToOne);
+  // Raw pixels: scale 1, zero point -128.
+  auto r = ModelInputSpecFor({"x", {1, 4, 4, 3}, DType::kInt8, true, 1.0f, -128});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->normalization, PixelNormalization::kRaw);
+  // An explicit range wins over auto.
+  auto e = ModelInputSpecFor({"x", {1, 4, 4, 3}, DType::kInt8, true, 1.0f, -128}, "0,1");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->normalization, PixelNormalization::kZeroToOne);
+}
+
+TEST(ModelInputSpecForTest, RejectsWhatIsNotAnImageInputNamingTheTensor) {
+  const std::pair<InputTensorInfo, const char*> bad[] = {
+      {{"tokens", {1, 128}, DType::kFloat32, false, 0, 0}, "not an image"},
+      {{"two", {1, 8, 8, 2}, DType::kFloat32, false, 0, 0}, "2 channels"},
+      {{"dyn", {1, -1, -1, 3}, DType::kFloat32, false, 0, 0}, "no fixed height"},
+      {{"i16", {1, 8, 8, 3}, DType::kInt16, true, 1.0f, 0}, "int16"},
+      {{"noq", {1, 8, 8, 3}, DType::kInt8, false, 0, 0}, "without quantization"},
+      {{"zp", {1, 8, 8, 3}, DType::kInt8, true, 0.5f, 300}, "zero point"},
+  };
+  for (const auto& [info, want] : bad) {
+    auto s = ModelInputSpecFor(info);
+    ASSERT_FALSE(s.ok()) << info.name;
+    EXPECT_NE(s.status().message().find(want), std::string::npos) << s.status().message();
+    EXPECT_NE(s.status().message().find(info.name), std::string::npos) << s.status().message();
+  }
+  EXPECT_FALSE(ModelInputSpecFor({"x", {1, 8, 8, 3}, DType::kFloat32, false, 0, 0}, "0,2").ok());
+}
+
+}  // namespace
+}  // namespace liteopt::data
