@@ -102,8 +102,12 @@ int RunDataBench(const DataBenchConfig& cfg) {
     j["skipped"] = loaded->skipped_rows.size() + (*pipeline)->skipped();
     j["peak_rss_bytes"] = PeakRssBytes();
     j["checksum"] = checksum;
+    j["labels"] = loaded->labels.names();
     std::printf("%s\n", j.dump(2).c_str());
   } else {
+    std::printf("%d classes (ids in sorted order):", loaded->labels.size());
+    for (int i = 0; i < loaded->labels.size() && i < 20; ++i) std::printf(" %d=%s", i, loaded->labels.name(i).c_str());
+    std::printf("%s\n", loaded->labels.size() > 20 ? " ..." : "");
     std::printf("%zu images in %zu batches of %d, %dx%dx%d %s, %d thread%s\n", images, batches, cfg.batch,
                 size->height, size->width, size->channels, cfg.dtype.c_str(), threads, threads == 1 ? "" : "s");
     std::printf("%.3f s wall, %.3f s CPU: %.1f images/s (%.1f images per CPU-second)\n", seconds, cpu, ips,

@@ -50,10 +50,13 @@ TEST_F(DataBenchCli, JsonReportsEveryImage) {
     EXPECT_GT(j["images_per_second"].get<double>(), 0.0);
     EXPECT_EQ(j["size"], nlohmann::json::array({64, 48, 3}));
     EXPECT_EQ(j["skipped"], 0);
+    EXPECT_EQ(j["labels"], nlohmann::json::array({"cat", "chair", "digit", "food"}));  // sorted
   }
   auto text = RunLiteopt("data bench " + csv + " --size 28x28x1 --dtype int8");
   ASSERT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find("images/s"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("4 classes (ids in sorted order): 0=cat 1=chair 2=digit 3=food"), std::string::npos)
+      << text.out;
 }
 
 TEST_F(DataBenchCli, BadImagesStopWithFileAndLineOrAreSkippedAndListed) {
