@@ -22,6 +22,7 @@
 #include "base/file_io.h"
 #include "data/idx.h"
 #include "data/image_encode.h"
+#include "data/random.h"
 
 namespace liteopt::data {
 namespace {
@@ -33,30 +34,6 @@ constexpr int kJpegQuality = 95;
 constexpr const char* kSplitNames[3] = {"train", "val", "test"};
 // Files of an export that make it look complete; deleted first when an export is replaced.
 constexpr const char* kIndexFiles[4] = {"train.csv", "val.csv", "test.csv", "labels.txt"};
-
-// SplitMix64: the same sequence on every platform and standard library (std::shuffle and the std
-// distributions are implementation-defined), so a seed names the same split everywhere.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n), n > 0, without modulo bias (rejection).
-  uint64_t Below(uint64_t n) {
-    const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t x;
-    do x = Next();
-    while (x >= limit);
-    return x % n;
-  }
-
- private:
-  uint64_t state_;
-};
 
 struct Source {
   IdxImages images;
@@ -454,7 +431,7 @@ Result<FashionMnistExportSummary> ExportFashionMnist(const std::string& idx_dir,
   for (size_t k = 0; k < classes.size(); ++k) {
     std::vector<int> pool = train_by_class[k];
     const size_t n_val = ValCount(pool.size(), options.val_fraction);
-    Rng rng(options.seed ^ ((static_cast<uint64_t>(classes[k]) + 1) * 0xD1B54A32D192ED03ull));
+    SplitMix64 rng(options.seed ^ ((static_cast<uint64_t>(classes[k]) + 1) * 0xD1B54A32D192ED03ull));
     for (size_t i = 0; i < n_val; ++i) std::swap(pool[i], pool[i + rng.Below(pool.size() - i)]);
     split_source[1].insert(split_source[1].end(), pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(n_val));
     split_source[0].insert(split_source[0].end(), pool.begin() + static_cast<std::ptrdiff_t>(n_val), pool.end());

@@ -23,6 +23,7 @@
 #include "data/idx.h"
 #include "data/image.h"
 #include "data/model_input.h"
+#include "data/random.h"
 
 namespace liteopt::data {
 
@@ -144,27 +145,5 @@ struct RepresentativeOptions {
 Result<std::vector<std::vector<uint8_t>>> RepresentativeSamples(std::shared_ptr<const SampleSource> source,
                                                                 const ModelInputSpec& input,
                                                                 const RepresentativeOptions& options = {});
-
-// Deterministic random numbers (splitmix64), the same on every platform and standard library.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n) without modulo bias (Lemire's multiply-and-reject).
-  uint64_t Below(uint64_t n);
-  // Uniform in [0, 1) with 24 random bits.
-  float Unit() { return static_cast<float>(Next() >> 40) * (1.0f / 16777216.0f); }
-
- private:
-  uint64_t state_;
-};
-
-// Fisher-Yates permutation of [0, n) from a seed.
-std::vector<size_t> ShuffledOrder(size_t n, uint64_t seed);
 
 }  // namespace liteopt::data
