@@ -1,13 +1,10 @@
 // `liteopt data bench CSV --size HxWxC`: images/s of the whole input pipeline (read, decode, resize, scale,
 // batch; no cache), so a slow disk or a slow decoder shows before it slows training down.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
-#include <ctime>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "base/process_stats.h"
 #include "cli/commands.h"
 #include "cli/dataset_flags.h"
 #include "data/pipeline.h"
@@ -26,21 +23,6 @@ struct DataBenchConfig {
   int epochs = 1;
   bool json = false;
 };
-
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-long PeakRssBytes() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) * 1024;
-  }
-  return -1;
-}
 
 int RunDataBench(const DataBenchConfig& cfg) {
   auto size = ParseImageSize(cfg.size);
@@ -112,7 +94,7 @@ int RunDataBench(const DataBenchConfig& cfg) {
                 size->height, size->width, size->channels, cfg.dtype.c_str(), threads, threads == 1 ? "" : "s");
     std::printf("%.3f s wall, %.3f s CPU: %.1f images/s (%.1f images per CPU-second)\n", seconds, cpu, ips,
                 cpu > 0 ? images / cpu : 0.0);
-    std::printf("peak memory: %.1f MiB\n", PeakRssBytes() / (1024.0 * 1024.0));
+    std::printf("peak memory: %.1f MiB\n", static_cast<double>(PeakRssBytes()) / (1024.0 * 1024.0));
   }
   return kExitOk;
 }
