@@ -12,6 +12,10 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  # Training (src/train, the libtorch plugin): Debian's libtorch; OpenBLAS replaces the slow reference libblas
+  # libtorch would otherwise use. python3-torch runs the PyTorch peer of the benchmarks only (bench/), never
+  # the product.
+  libtorch-dev libopenblas0-pthread python3-torch
 )
 # Node.js >= 20 runs the oracle. Machines of this project's kind carry nodesource's nodejs (npm bundled);
 # only install Debian's when no node is present at all.

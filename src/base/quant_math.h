@@ -119,4 +119,19 @@ int CalculateInputRadius(int input_integer_bits, int input_left_shift, int total
 // widened to include 0 so that 0 is exactly representable.
 void ChooseQuantizationParams(float rmin, float rmax, int32_t qmin, int32_t qmax, float* scale, int32_t* zero_point);
 
+// Scale of symmetric quantization (zero point 0) of values with largest magnitude `max_abs` onto
+// [-qmax, qmax] (int8 weights: qmax 127): max_abs / qmax, or 1 when max_abs is 0 (all-zero channels).
+inline float SymmetricScale(float max_abs, int32_t qmax) {
+  return max_abs > 0.0f ? max_abs / static_cast<float>(qmax) : 1.0f;
+}
+
+// int32 bias quantization: round(x / scale) (half away from zero, division in float), saturated to int32.
+// Unlike QuantizeValue it is exact at the int32 limits, which a float cannot represent.
+inline int32_t QuantizeBiasValue(float x, float scale) {
+  const double r = static_cast<double>(Round(x / scale));
+  if (!(r >= -2147483648.0)) return std::numeric_limits<int32_t>::min();
+  if (r > 2147483647.0) return std::numeric_limits<int32_t>::max();
+  return static_cast<int32_t>(r);
+}
+
 }  // namespace liteopt::qmath

@@ -21,7 +21,12 @@ struct Command {
 
 Command AddInspectCommand(CLI::App& root);
 Command AddRunCommand(CLI::App& root);
+Command AddBenchCommand(CLI::App& root);  // bench.cc
+Command AddTrainCommand(CLI::App& root);  // train.cc (loads the libtorch plugin on demand)
 Command AddDataCommand(CLI::App& root);
+Command AddConvertCommand(CLI::App& root);  // convert.cc (post-training quantization, src/quant)
+Command AddEvaluateCommand(CLI::App& root);  // evaluate.cc
+Command AddCompareCommand(CLI::App& root);   // compare.cc
 // Subcommands of `data`, registered by AddDataCommand.
 Command AddDataFashionMnistCommand(CLI::App& data);  // data_fashion_mnist.cc
 Command AddDataBenchCommand(CLI::App& data);         // data_bench.cc

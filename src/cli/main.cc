@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   CLI::App app{"liteopt: make image classifiers small and fast; read, run and write TensorFlow Lite models"};
   app.set_version_flag("--version", std::string("liteopt ") + LITEOPT_VERSION);
   app.require_subcommand(1);
-  std::vector<Command> commands = {AddInspectCommand(app), AddRunCommand(app), AddDataCommand(app)};
+  std::vector<Command> commands = {AddInspectCommand(app), AddRunCommand(app), AddDataCommand(app),
+                                  AddBenchCommand(app), AddTrainCommand(app),
+                                  AddEvaluateCommand(app), AddCompareCommand(app), AddConvertCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

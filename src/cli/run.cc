@@ -206,7 +206,7 @@ Command AddRunCommand(CLI::App& root) {
   app->add_option("-i,--input", cfg->inputs,
                   "one per model input, in order: a .npy file (dtype and shape checked) or an image (JPEG, PNG, BMP)");
   app->add_option("-o,--output-dir", cfg->output_dir, "write output_0.npy, output_1.npy, ... here");
-  app->add_option("--threads", cfg->threads, "threads for inference (today's reference kernels use one)")->check(CLI::Range(1, 256));
+  app->add_option("--threads", cfg->threads, "threads for the optimized conv, depthwise and fully connected kernels")->check(CLI::Range(1, 256));
   app->add_flag("--reference", cfg->reference, "run every op on its reference kernel");
   app->add_option("--labels", cfg->labels, "class names, one per line (line index = class id)");
   app->add_option("--top", cfg->top_k, "how many classes to print")->check(CLI::Range(1, 1000));

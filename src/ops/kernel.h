@@ -15,6 +15,7 @@
 
 #include "base/dtype.h"
 #include "base/status.h"
+#include "base/thread_pool.h"
 #include "ir/graph.h"
 
 namespace liteopt::ops {
@@ -64,6 +65,7 @@ struct KernelContext {
   bool reference = false;  // run reference kernels only
   Numerics numerics = Numerics::kTfliteRuntime;
   int num_threads = 1;
+  ThreadPool* pool = nullptr;  // the interpreter's worker threads (num_threads > 1), shared by every op; may be null
 
   const ir::OpOptions& options() const { return op->options; }
   TensorRef* input(int i) const { return i < static_cast<int>(inputs.size()) ? inputs[i] : nullptr; }

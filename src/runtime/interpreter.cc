@@ -1,12 +1,14 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
 
+#include "base/cpu.h"
 #include "io/tflite/reader.h"
 #include "ir/verifier.h"
 #include "runtime/memory_planner.h"
@@ -67,6 +69,8 @@ Result<std::unique_ptr<Interpreter>> Interpreter::Create(std::shared_ptr<const i
     return Unsupported(msg);
   }
   std::unique_ptr<Interpreter> interp(new Interpreter(std::move(graph), options));
+  const int threads = std::min(options.num_threads, AvailableCores());
+  if (threads > 1) interp->pool_ = std::make_unique<ThreadPool>(threads);
   interp->input_shapes_.resize(interp->subgraph().inputs.size());
   LITEOPT_RETURN_IF_ERROR(interp->AllocateTensors());
   return interp;
@@ -164,7 +168,8 @@ Status Interpreter::AllocateTensors() {
     ctx->op_index = static_cast<int>(oi);
     ctx->reference = options_.reference;
     ctx->numerics = options_.numerics;
-    ctx->num_threads = options_.num_threads;
+    ctx->num_threads = threads();
+    ctx->pool = pool_.get();
     for (int32_t ti : op.inputs) ctx->inputs.push_back(ti < 0 ? nullptr : &tensors_[ti]);
     for (int32_t ti : op.outputs) ctx->outputs.push_back(ti < 0 ? nullptr : &tensors_[ti]);
     kernels_[oi] = ops::FindKernel(op.type);
@@ -251,6 +256,7 @@ Status Interpreter::AllocateTensors() {
   arena_ = std::unique_ptr<uint8_t[], void (*)(void*)>(
       static_cast<uint8_t*>(std::aligned_alloc(kArenaAlignment, arena_size)), &std::free);
   if (arena_ == nullptr) return Internal("cannot allocate an arena of " + std::to_string(arena_size) + " bytes");
+  std::memset(arena_.get(), 0, arena_size);  // page the arena in now, not during the first Invoke
   memory_.arena_bytes = plan.arena_bytes;
   for (size_t k = 0; k < planned.size(); ++k) tensors_[planned[k]].data = arena_.get() + plan.offsets[k];
   return Status::Ok();
@@ -258,9 +264,38 @@ Status Interpreter::AllocateTensors() {
 
 Status Interpreter::Invoke() {
   if (arena_ == nullptr) return Internal("Invoke called before a successful AllocateTensors");
-  for (size_t oi = 0; oi < kernels_.size(); ++oi)
-    if (!folded_[oi]) kernels_[oi]->eval(*contexts_[oi]);
+  if (!profiling_) {
+    for (size_t oi = 0; oi < kernels_.size(); ++oi)
+      if (!folded_[oi]) kernels_[oi]->eval(*contexts_[oi]);
+    return Status::Ok();
+  }
+  op_times_ns_.assign(kernels_.size(), 0);  // no allocation: the size is unchanged after the first invoke
+  for (size_t oi = 0; oi < kernels_.size(); ++oi) {
+    if (folded_[oi]) continue;
+    const auto t0 = std::chrono::steady_clock::now();
+    kernels_[oi]->eval(*contexts_[oi]);
+    const auto t1 = std::chrono::steady_clock::now();
+    op_times_ns_[oi] = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+  }
   return Status::Ok();
+}
+
+int64_t Interpreter::OpMacs(int op_index) const {
+  if (op_index < 0 || op_index >= static_cast<int>(contexts_.size())) return 0;
+  const ops::KernelContext& ctx = *contexts_[op_index];
+  if (ctx.outputs.empty() || ctx.outputs[0] == nullptr || ctx.inputs.size() < 2 || ctx.inputs[1] == nullptr) return 0;
+  const int64_t out = ctx.outputs[0]->num_elements();
+  const ops::TensorRef& filter = *ctx.inputs[1];
+  switch (ctx.op->type) {
+    case ir::OpType::CONV_2D:  // [O, H, W, I]: every output element sums H * W * I products
+      return filter.rank() == 4 ? out * filter.dim(1) * filter.dim(2) * filter.dim(3) : 0;
+    case ir::OpType::DEPTHWISE_CONV_2D:  // [1, H, W, C]
+      return filter.rank() == 4 ? out * filter.dim(1) * filter.dim(2) : 0;
+    case ir::OpType::FULLY_CONNECTED:  // [units, depth]
+      return filter.rank() == 2 ? out * filter.dim(1) : 0;
+    default:
+      return 0;
+  }
 }
 
 }  // namespace liteopt::runtime

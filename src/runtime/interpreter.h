@@ -18,6 +18,8 @@
 namespace liteopt::runtime {
 
 struct InterpreterOptions {
+  // Threads for the optimized kernels, the calling thread included; capped at the cores this process may use
+  // (base/cpu.h AvailableCores).
   int num_threads = 1;
   bool reference = false;             // run every op on its reference kernel
   bool preserve_all_tensors = false;  // no arena sharing: every intermediate stays readable after Invoke
@@ -73,12 +75,24 @@ class Interpreter {
   Status AllocateTensors();
   Status Invoke();
 
+  // Per-op timing for profilers: while enabled, Invoke records each op's wall time of the last invoke (ns, 0 for
+  // folded ops) in op_times_ns(). Off by default; when off, Invoke reads no clock.
+  void EnableProfiling(bool on) {
+    profiling_ = on;
+    op_times_ns_.assign(kernels_.size(), 0);
+  }
+  const std::vector<int64_t>& op_times_ns() const { return op_times_ns_; }
+  // Multiply-accumulates of one op as prepared (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; 0 for other ops).
+  int64_t OpMacs(int op_index) const;
+
   const MemoryStats& memory() const { return memory_; }
   const ir::Graph& graph() const { return *graph_; }
   const ir::Subgraph& subgraph() const { return graph_->subgraphs[options_.subgraph]; }
   // True when an op was evaluated once at prepare time (all its inputs were constant).
   bool op_folded(int op_index) const { return folded_[op_index]; }
   const InterpreterOptions& options() const { return options_; }
+  // Threads the kernels actually use (num_threads capped at the available cores).
+  int threads() const { return pool_ ? pool_->size() : 1; }
 
  private:
   explicit Interpreter(std::shared_ptr<const ir::Graph> g, InterpreterOptions o)
@@ -89,6 +103,7 @@ class Interpreter {
   std::shared_ptr<const ir::Graph> graph_;
   InterpreterOptions options_;
   std::vector<std::vector<int32_t>> input_shapes_;  // overrides from ResizeInput
+  std::unique_ptr<ThreadPool> pool_;  // when more than one thread is used
   std::vector<ops::TensorRef> tensors_;
   std::vector<std::unique_ptr<ops::KernelContext>> contexts_;
   std::vector<const ops::Kernel*> kernels_;
@@ -96,6 +111,8 @@ class Interpreter {
   std::vector<std::vector<uint8_t>> persistent_;  // storage of folded outputs and variables
   std::unique_ptr<uint8_t[], void (*)(void*)> arena_{nullptr, nullptr};
   MemoryStats memory_;
+  bool profiling_ = false;
+  std::vector<int64_t> op_times_ns_;
 };
 
 template <typename T>

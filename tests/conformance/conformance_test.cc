@@ -244,9 +244,9 @@ std::string CompareTensor(const ops::TensorRef& ours, const data::NpyArray& ref,
 }
 
 Result<std::unique_ptr<runtime::Interpreter>> RunLiteopt(std::shared_ptr<const ir::Graph> graph,
-                                                         const std::vector<fs::path>& inputs) {
+                                                         const std::vector<fs::path>& inputs, bool reference = true) {
   runtime::InterpreterOptions opt;
-  opt.reference = true;
+  opt.reference = reference;
   auto interp = runtime::Interpreter::Create(std::move(graph), opt);
   if (!interp.ok()) return interp.status();
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -338,6 +338,15 @@ TEST_P(Conformance, MatchesOfficialRuntime) {
       ADD_FAILURE() << key << " output " << k << ": " << diff << "\n  "
                     << FirstDifferingOp(*g, p, work_, tol);
     }
+  }
+  // The optimized kernels (the best ISA of this machine) against the same oracle outputs.
+  auto fast = RunLiteopt(g, p.inputs, /*reference=*/false);
+  ASSERT_TRUE(fast.ok()) << fixture << ": " << fast.status().message();
+  for (int k = 0; k < (*fast)->num_outputs(); ++k) {
+    auto ref = data::ReadNpy((p.oracle_out / ("output_" + std::to_string(k) + ".npy")).string());
+    ASSERT_TRUE(ref.ok()) << ref.status().message();
+    const std::string diff = CompareTensor((*fast)->output(k), *ref, tol);
+    EXPECT_TRUE(diff.empty()) << key << " output " << k << " (optimized kernels): " << diff;
   }
 }
 

@@ -15,12 +15,19 @@
 // Grouped convolution (input channels = k * filter input channels, k > 1) is rejected.
 // int8/uint8 requantization follows ctx.numerics at prepare time: TFLite's built-in fixed-point
 // formula (default) or XNNPACK's float formula (see ops/common/conv_params.h).
+//
+// Optimized path (not ctx.reference; float, int8 or uint8 with a constant filter of at most gemm::kMaxSegments
+// taps): an im2col GEMM over ops/common/gemm.h with the filter packed at prepare time for the ISA selected then
+// (1x1 filters read the input rows in place). int8/uint8 results are bit-exact with the reference; float results
+// are within gemm::kF32Tolerance.
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
+#include "ops/common/gemm.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -32,7 +39,42 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   float filter_scale = 0;                // per-tensor hybrid
   std::vector<float> per_channel_scale;  // per-channel hybrid
   conv::HybridInput hybrid;              // one row per batch image
+  // Optimized path; fast == nullptr runs the reference loops.
+  const gemm::Kernels* fast = nullptr;
+  gemm::PackedQ packed_q;
+  gemm::PackedF packed_f;
+  std::vector<int16_t> scratch_q;  // one panel of int16 im2col rows
+  std::vector<float> scratch_f;    // one panel of float im2col rows (KxK filters)
 };
+
+// Packs the constant filter for the GEMM path when the op qualifies (see the file comment).
+void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
+  const int taps = s->filter_height * s->filter_width;
+  if (ctx.reference || !filter.is_const || filter.data == nullptr || taps > gemm::kMaxSegments) return;
+  if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
+  const int n = s->output_depth, k = taps * s->input_depth;
+  const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
+  s->fast = &gemm::KernelsFor(SelectedIsa());
+  switch (s->kind) {
+    case conv::Kind::kInt8:
+      gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
+      s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+      break;
+    case conv::Kind::kUInt8:
+      gemm::PackQuantizedWeights(filter.as<uint8_t>(), n, k, s->quant.filter_offset,
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
+      s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+      break;
+    case conv::Kind::kFloat:
+      gemm::PackFloatWeights(filter.as<float>(), n, k, bias ? bias->as<float>() : nullptr, &s->packed_f);
+      s->scratch_f.assign(gemm::FloatScratchPerThread(s->packed_f, taps == 1) * threads, 0.0f);
+      break;
+    case conv::Kind::kHybrid:
+      s->fast = nullptr;
+      break;
+  }
+}
 
 Status Prepare(KernelContext& ctx) {
   LITEOPT_RETURN_IF_ERROR(CheckInputCount(ctx, 2, 3));
@@ -96,6 +138,7 @@ Status Prepare(KernelContext& ctx) {
                                                      {.channels = channels, .quantized_dim = 0}, &s->quant));
       break;
   }
+  PrepareFast(ctx, filter, bias, s.get());
 
   output.shape = {s->batches, s->output_height, s->output_width, s->output_depth};
   int64_t out_elems;
@@ -166,8 +209,70 @@ void EvalHybrid(Conv2DState& s, const float* input_data, const int8_t* filter_da
   Convolve(s, s.hybrid.quantized.data(), filter_data, output_data, HybridArithmetic{s, bias_data});
 }
 
+// The GEMM rows of output pixels m0 .. m0 + rows - 1: one run of input_depth values per filter tap, nullptr where
+// the tap falls in the padding.
+template <typename T>
+void FillIm2colRows(const Conv2DState& s, const T* input, int m0, int rows, const T* (*src)[gemm::kMaxSegments]) {
+  int out_x = m0 % s.output_width;
+  const int t = m0 / s.output_width;
+  int out_y = t % s.output_height;
+  int batch = t / s.output_height;
+  for (int r = 0; r < rows; ++r) {
+    const int in_y0 = out_y * s.stride_height - s.pad_height;
+    const int in_x0 = out_x * s.stride_width - s.pad_width;
+    const T* image = input + static_cast<size_t>(batch) * s.input_height * s.input_width * s.input_depth;
+    int seg = 0;
+    for (int fy = 0; fy < s.filter_height; ++fy) {
+      const int in_y = in_y0 + fy * s.dilation_height;
+      const bool row_inside = in_y >= 0 && in_y < s.input_height;
+      for (int fx = 0; fx < s.filter_width; ++fx) {
+        const int in_x = in_x0 + fx * s.dilation_width;
+        const bool inside = row_inside && in_x >= 0 && in_x < s.input_width;
+        src[r][seg++] =
+            inside ? image + (static_cast<size_t>(in_y) * s.input_width + in_x) * s.input_depth : nullptr;
+      }
+    }
+    if (++out_x == s.output_width) {
+      out_x = 0;
+      if (++out_y == s.output_height) {
+        out_y = 0;
+        ++batch;
+      }
+    }
+  }
+}
+
+template <typename T>
+void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* pool) {
+  const int m = s.batches * s.output_height * s.output_width;
+  const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
+  gemm::RunQuantized(
+      *s.fast, s.packed_q, m, s.filter_height * s.filter_width, s.input_depth, s.quant.input_offset, e,
+      [&](int m0, int rows, const T* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, input, m0, rows, src); },
+      s.scratch_q.data(), output, pool);
+}
+
+void EvalFastFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
+  const int m = s.batches * s.output_height * s.output_width;
+  const int taps = s.filter_height * s.filter_width;
+  gemm::RunFloat(
+      *s.fast, s.packed_f, m, taps, s.input_depth, s.float_activation_min, s.float_activation_max, taps == 1,
+      [&](int m0, int rows, const float* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, input, m0, rows, src); },
+      s.scratch_f.data(), output, pool);
+}
+
 void Eval(KernelContext& ctx) {
   auto& s = *ctx.state_as<Conv2DState>();
+  if (s.fast != nullptr) {
+    const TensorRef& input = *ctx.input(0);
+    TensorRef& output = *ctx.output(0);
+    switch (s.kind) {
+      case conv::Kind::kInt8: EvalFastQuantized(s, input.as<int8_t>(), output.as<int8_t>(), ctx.pool); return;
+      case conv::Kind::kUInt8: EvalFastQuantized(s, input.as<uint8_t>(), output.as<uint8_t>(), ctx.pool); return;
+      case conv::Kind::kFloat: EvalFastFloat(s, input.as<float>(), output.as<float>(), ctx.pool); return;
+      case conv::Kind::kHybrid: break;
+    }
+  }
   conv::EvalByKind(
       ctx, s, [&](auto... args) { Convolve(s, args...); }, [&](auto... args) { EvalHybrid(s, args...); });
 }

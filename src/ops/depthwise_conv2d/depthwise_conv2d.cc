@@ -16,11 +16,16 @@
 //    is no symmetric variant); a single filter scale is broadcast to all channels.
 // int8/uint8 requantization follows ctx.numerics at prepare time: TFLite's built-in fixed-point
 // formula (default) or XNNPACK's float formula (see ops/common/conv_params.h).
+//
+// Optimized path (not ctx.reference; float, int8 or uint8; depth multiplier 1; constant filter and bias; at most 64
+// taps): depthwise_conv2d_fast.h, for the ISA selected at prepare time.
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
+#include "ops/depthwise_conv2d/depthwise_conv2d_fast.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -30,7 +35,52 @@ struct DepthwiseState : conv::KernelState, conv::Geometry2D {
   int depth_multiplier = 1;
   std::vector<float> per_channel_scale;  // hybrid
   conv::HybridInput hybrid;              // hybrid: one row per batch image
+  // Optimized path; fast == nullptr runs the reference loops.
+  const depthwise::Kernels* fast = nullptr;
+  depthwise::FastParams fast_params;
 };
+
+void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, DepthwiseState* s) {
+  const int taps = s->filter_height * s->filter_width;
+  if (ctx.reference || s->depth_multiplier != 1 || s->kind == conv::Kind::kHybrid || taps > 64) return;
+  if (!filter.is_const || filter.data == nullptr) return;
+  if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
+  const Isa isa = SelectedIsa();
+  depthwise::FastParams& p = s->fast_params;
+  p.g = *s;
+  const int channels = s->output_depth;
+  const size_t padded = (static_cast<size_t>(channels) + 15) / 16 * 16;
+  const size_t n = static_cast<size_t>(taps) * channels;
+  if (s->kind == conv::Kind::kFloat) {
+    p.filter_f = filter.as<float>();
+    p.bias_f.assign(padded, 0.0f);
+    if (bias != nullptr) std::copy(bias->as<float>(), bias->as<float>() + channels, p.bias_f.begin());
+    p.act_min = s->float_activation_min;
+    p.act_max = s->float_activation_max;
+  } else {
+    p.filter_q.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      p.filter_q[i] = (s->kind == conv::Kind::kInt8 ? static_cast<int32_t>(filter.as<int8_t>()[i])
+                                                    : static_cast<int32_t>(filter.as<uint8_t>()[i])) +
+                      s->quant.filter_offset;
+    const int pairs = (taps + 1) / 2;
+    p.filter_pairs.assign(static_cast<size_t>(pairs) * channels * 2, 0);
+    for (int t = 0; t < taps; ++t)
+      for (int c = 0; c < channels; ++c)
+        p.filter_pairs[(static_cast<size_t>(t / 2) * channels + c) * 2 + t % 2] =
+            static_cast<int16_t>(p.filter_q[static_cast<size_t>(t) * channels + c]);
+    p.pad_row.assign(static_cast<size_t>(channels), static_cast<uint8_t>(-s->quant.input_offset));
+    p.bias_q.assign(padded, 0);
+    if (bias != nullptr) std::copy(bias->as<int32_t>(), bias->as<int32_t>() + channels, p.bias_q.begin());
+    p.quant = &s->quant;
+    p.input_offset = s->quant.input_offset;
+    const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
+    p.row_acc.assign(static_cast<size_t>(s->output_width) * channels * threads, 0);
+  }
+  p.gemm = &gemm::KernelsFor(isa);
+  p.pool = ctx.pool;
+  s->fast = &depthwise::KernelsFor(isa);
+}
 
 Status Prepare(KernelContext& ctx) {
   LITEOPT_RETURN_IF_ERROR(CheckInputCount(ctx, 2, 3));
@@ -95,6 +145,7 @@ Status Prepare(KernelContext& ctx) {
                                                      {.channels = output_depth, .quantized_dim = 3}, &s->quant));
       break;
   }
+  PrepareFast(ctx, filter, bias, s.get());
 
   output.shape = {s->batches, s->output_height, s->output_width, s->output_depth};
   int64_t out_elems;
@@ -167,6 +218,16 @@ void EvalHybrid(DepthwiseState& s, const float* input_data, const int8_t* filter
 
 void Eval(KernelContext& ctx) {
   auto& s = *ctx.state_as<DepthwiseState>();
+  if (s.fast != nullptr) {
+    const TensorRef& input = *ctx.input(0);
+    TensorRef& output = *ctx.output(0);
+    switch (s.kind) {
+      case conv::Kind::kInt8: s.fast->run_s8(s.fast_params, input.as<int8_t>(), output.as<int8_t>()); return;
+      case conv::Kind::kUInt8: s.fast->run_u8(s.fast_params, input.as<uint8_t>(), output.as<uint8_t>()); return;
+      case conv::Kind::kFloat: s.fast->run_f32(s.fast_params, input.as<float>(), output.as<float>()); return;
+      case conv::Kind::kHybrid: break;
+    }
+  }
   conv::EvalByKind(
       ctx, s, [&](auto... args) { Convolve(s, args...); }, [&](auto... args) { EvalHybrid(s, args...); });
 }

@@ -16,11 +16,17 @@
 // Shuffled weights (weights_format SHUFFLED4x16INT8) are rejected.
 // int8/uint8 requantization follows ctx.numerics at prepare time: TFLite's built-in fixed-point
 // formula (default) or XNNPACK's float formula (see ops/common/conv_params.h).
+//
+// Optimized path (not ctx.reference; float, int8 or uint8 with constant weights and bias): the GEMM of
+// ops/common/gemm.h with the weights packed at prepare time for the ISA selected then. int8/uint8 results are
+// bit-exact with the reference; float results are within gemm::kF32Tolerance.
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
+#include "ops/common/gemm.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -36,7 +42,36 @@ struct FullyConnectedState : conv::KernelState {
   conv::HybridInput hybrid;       // one row per batch row
   std::vector<int32_t> row_sums;  // [units], sums of each weight row
   bool row_sums_ready = false;
+  // Optimized path; fast == nullptr runs the reference loops.
+  const gemm::Kernels* fast = nullptr;
+  gemm::PackedQ packed_q;
+  gemm::PackedF packed_f;
+  std::vector<int16_t> scratch_q;  // one panel of int16 rows
 };
+
+void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, FullyConnectedState* s) {
+  if (ctx.reference || !filter.is_const || filter.data == nullptr || s->kind == conv::Kind::kHybrid) return;
+  if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
+  const int n = s->output_depth, k = s->accum_depth;
+  switch (s->kind) {
+    case conv::Kind::kInt8:
+      gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
+      break;
+    case conv::Kind::kUInt8:
+      gemm::PackQuantizedWeights(filter.as<uint8_t>(), n, k, s->quant.filter_offset,
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
+      break;
+    case conv::Kind::kFloat:
+      gemm::PackFloatWeights(filter.as<float>(), n, k, bias ? bias->as<float>() : nullptr, &s->packed_f);
+      break;
+    case conv::Kind::kHybrid:
+      return;
+  }
+  const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
+  if (s->kind != conv::Kind::kFloat) s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+  s->fast = &gemm::KernelsFor(SelectedIsa());
+}
 
 void ComputeRowSums(const int8_t* filter, int rows, int cols, int32_t* row_sums) {
   for (int r = 0; r < rows; ++r) {
@@ -117,6 +152,7 @@ Status Prepare(KernelContext& ctx) {
       break;
     }
   }
+  PrepareFast(ctx, filter, bias, s.get());
 
   if (o.keep_num_dims) {
     output.shape = input.shape;
@@ -174,8 +210,40 @@ void EvalHybrid(FullyConnectedState& s, const float* input_data, const int8_t* f
   DotRows(s, s.hybrid.quantized.data(), filter_data, output_data, HybridArithmetic{s, bias_data});
 }
 
+template <typename T>
+void EvalFastQuantized(FullyConnectedState& s, const T* input, T* output, ThreadPool* pool) {
+  const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
+  const int depth = s.accum_depth;
+  gemm::RunQuantized(
+      *s.fast, s.packed_q, s.batches, 1, depth, s.quant.input_offset, e,
+      [&](int m0, int rows, const T* (*src)[gemm::kMaxSegments]) {
+        for (int r = 0; r < rows; ++r) src[r][0] = input + static_cast<size_t>(m0 + r) * depth;
+      },
+      s.scratch_q.data(), output, pool);
+}
+
+void EvalFastFloat(FullyConnectedState& s, const float* input, float* output, ThreadPool* pool) {
+  const int depth = s.accum_depth;
+  gemm::RunFloat(
+      *s.fast, s.packed_f, s.batches, 1, depth, s.float_activation_min, s.float_activation_max, /*direct=*/true,
+      [&](int m0, int rows, const float* (*src)[gemm::kMaxSegments]) {
+        for (int r = 0; r < rows; ++r) src[r][0] = input + static_cast<size_t>(m0 + r) * depth;
+      },
+      nullptr, output, pool);
+}
+
 void Eval(KernelContext& ctx) {
   auto& s = *ctx.state_as<FullyConnectedState>();
+  if (s.fast != nullptr) {
+    const TensorRef& input = *ctx.input(0);
+    TensorRef& output = *ctx.output(0);
+    switch (s.kind) {
+      case conv::Kind::kInt8: EvalFastQuantized(s, input.as<int8_t>(), output.as<int8_t>(), ctx.pool); return;
+      case conv::Kind::kUInt8: EvalFastQuantized(s, input.as<uint8_t>(), output.as<uint8_t>(), ctx.pool); return;
+      case conv::Kind::kFloat: EvalFastFloat(s, input.as<float>(), output.as<float>(), ctx.pool); return;
+      case conv::Kind::kHybrid: break;
+    }
+  }
   conv::EvalByKind(
       ctx, s, [&](auto... args) { DotRows(s, args...); }, [&](auto... args) { EvalHybrid(s, args...); });
 }

@@ -99,7 +99,13 @@ struct QuantizeState : OpState {
   int32_t multiplier = 0;
   int shift = 0;
   int32_t xnn_multiplier = 0;  // use_xnn with an integer input
+  // Optimized path (not ctx.reference) for 8-bit -> 8-bit: the 256 possible results, computed at prepare time by
+  // the reference Requantize below (so bit-exact by construction), indexed by the input byte.
+  bool use_lut = false;
+  uint8_t lut[256] = {};
 };
+
+void FillRequantizeLut(QuantizeState* s, DType in, DType out);
 
 Status PrepareQuantize(KernelContext& ctx) {
   LITEOPT_RETURN_IF_ERROR(CheckInputCount(ctx, 1, 1));
@@ -138,6 +144,8 @@ Status PrepareQuantize(KernelContext& ctx) {
   }
   qmath::DTypeRange(out.dtype, &s->qmin, &s->qmax);
   out.shape = in.shape;
+  if (!ctx.reference && (in.dtype == DType::kInt8 || in.dtype == DType::kUInt8))
+    FillRequantizeLut(s.get(), in.dtype, out.dtype);
   ctx.state = std::move(s);
   return Status::Ok();
 }
@@ -171,8 +179,31 @@ void Requantize(const QuantizeState& s, const In* x, Out* y, int64_t n) {
   }
 }
 
+template <typename In, typename Out>
+void FillLut(QuantizeState* s) {
+  In x[256];
+  Out y[256];
+  for (int i = 0; i < 256; ++i) x[i] = static_cast<In>(static_cast<uint8_t>(i));
+  Requantize(*s, x, y, 256);
+  for (int i = 0; i < 256; ++i) s->lut[i] = static_cast<uint8_t>(y[i]);
+  s->use_lut = true;
+}
+
+void FillRequantizeLut(QuantizeState* s, DType in, DType out) {
+  if (in == DType::kInt8 && out == DType::kInt8) FillLut<int8_t, int8_t>(s);
+  if (in == DType::kInt8 && out == DType::kUInt8) FillLut<int8_t, uint8_t>(s);
+  if (in == DType::kUInt8 && out == DType::kInt8) FillLut<uint8_t, int8_t>(s);
+  if (in == DType::kUInt8 && out == DType::kUInt8) FillLut<uint8_t, uint8_t>(s);
+}
+
 template <typename In>
 void RequantizeFrom(const QuantizeState& s, const TensorRef& in, TensorRef& out, int64_t n) {
+  if (s.use_lut) {
+    const uint8_t* x = in.as<uint8_t>();
+    uint8_t* y = out.as<uint8_t>();
+    for (int64_t i = 0; i < n; ++i) y[i] = s.lut[x[i]];
+    return;
+  }
   switch (out.dtype) {
     case DType::kInt8: Requantize(s, in.as<In>(), out.as<int8_t>(), n); break;
     case DType::kUInt8: Requantize(s, in.as<In>(), out.as<uint8_t>(), n); break;

@@ -43,6 +43,8 @@ class OpTester {
     return n;
   }
   void set_numerics(Numerics n) { numerics_ = n; }
+  // Worker threads the kernel may use (KernelContext::pool); none by default.
+  void set_pool(ThreadPool* pool) { pool_ = pool; }
 
   // Runs prepare then eval. Returns prepare's status.
   Status Run(bool reference = true) {
@@ -53,6 +55,8 @@ class OpTester {
     ctx_->op_index = 0;
     ctx_->reference = reference;
     ctx_->numerics = numerics_;
+    ctx_->pool = pool_;
+    ctx_->num_threads = pool_ != nullptr ? pool_->size() : 1;
     for (int i : inputs_) ctx_->inputs.push_back(i < 0 ? nullptr : &slots_[i]->ref);
     for (int i : outputs_) ctx_->outputs.push_back(&slots_[i]->ref);
     for (auto& s : slots_) {
@@ -112,6 +116,7 @@ class OpTester {
   std::vector<int> inputs_, outputs_;
   std::unique_ptr<KernelContext> ctx_;
   Numerics numerics_ = DefaultNumerics();
+  ThreadPool* pool_ = nullptr;
 };
 
 // Selects the default numerics of OpTesters created in a scope.

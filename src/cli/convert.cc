@@ -1,0 +1,181 @@
+// `liteopt convert IN.tflite -o OUT.tflite [options]`: TFLiteConverter's post-training modes (float cleanups,
+// dynamic range, full integer with calibration, float16) through quant::Convert.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "cli/dataset_flags.h"
+#include "data/model_input.h"
+#include "data/pipeline.h"
+#include "io/tflite/reader.h"
+#include "io/tflite/writer.h"
+#include "quant/convert.h"
+#include "runtime/interpreter.h"
+
+namespace liteopt::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ConvertConfig {
+  std::string input, output;
+  std::string optimize;
+  std::string representative;
+  int samples = 300;
+  uint64_t seed = 42;
+  std::string normalize = "auto";
+  DatasetFlags dataset;
+  std::string calibration = "minmax";
+  std::string io_type = "float32";
+  bool float16 = false, int16x8 = false, per_tensor = false, quiet = false;
+  std::vector<std::string> keep_float;
+};
+
+Result<quant::ConvertOptions> OptionsFrom(const ConvertConfig& cfg) {
+  quant::ConvertOptions o;
+  const bool data = !cfg.representative.empty();
+  if (cfg.float16 && (cfg.int16x8 || data))
+    return InvalidArgument("--float16 cannot be combined with --int16x8 or --representative-data");
+  if (cfg.int16x8 && !data) return InvalidArgument("--int16x8 needs --representative-data");
+  if (cfg.int16x8) o.mode = quant::Mode::kInt16x8;
+  else if (cfg.float16) o.mode = quant::Mode::kFloat16;
+  else if (data) o.mode = quant::Mode::kFullInteger;  // TFLiteConverter: DEFAULT + a representative dataset
+  else if (cfg.optimize == "default") o.mode = quant::Mode::kDynamicRange;
+  o.calibration = cfg.calibration == "percentile" ? quant::Calibration::kPercentile
+                  : cfg.calibration == "mse"      ? quant::Calibration::kMse
+                  : cfg.calibration == "entropy"  ? quant::Calibration::kEntropy
+                                                  : quant::Calibration::kMinMax;
+  o.io_type = cfg.io_type == "int8" ? DType::kInt8 : cfg.io_type == "uint8" ? DType::kUInt8 : DType::kFloat32;
+  if (o.io_type != DType::kFloat32 && o.mode != quant::Mode::kFullInteger)
+    return InvalidArgument("--io-type " + cfg.io_type + " needs full-integer quantization (--representative-data)");
+  o.per_tensor = cfg.per_tensor;
+  o.keep_float = cfg.keep_float;
+  return o;
+}
+
+// Fails early (before a long calibration) when OUT cannot be written; refuses to overwrite the input.
+Status CheckOutputPath(const std::string& in, const std::string& out) {
+  std::error_code ec;
+  if (fs::exists(out, ec) && fs::equivalent(in, out, ec))
+    return InvalidArgument(out + ": the output would overwrite the input model; choose another path");
+  const fs::path dir = fs::path(out).has_parent_path() ? fs::path(out).parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, ec)) return IoError(out + ": folder " + dir.string() + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0) return IoError(out + ": folder " + dir.string() + " is not writable");
+  if (fs::is_directory(out, ec)) return IoError(out + ": is a folder, expected a .tflite file path");
+  return Status::Ok();
+}
+
+Result<std::vector<std::vector<uint8_t>>> LoadRepresentative(const ConvertConfig& cfg, const ir::Graph& g) {
+  const ir::Subgraph& sg = g.main();
+  if (sg.inputs.size() != 1)
+    return Unsupported("--representative-data: the model has " + std::to_string(sg.inputs.size()) +
+                       " inputs; calibration from images supports one image input");
+  const ir::Tensor& t = sg.tensors[sg.inputs[0]];
+  data::InputTensorInfo info{t.name, t.shape, t.dtype, t.quant.quantized(),
+                             t.quant.scale.empty() ? 0.0f : t.quant.scale[0],
+                             t.quant.zero_point.empty() ? 0 : static_cast<int32_t>(t.quant.zero_point[0])};
+  auto spec = data::ModelInputSpecFor(info, cfg.normalize, cfg.dataset.ResizeMethod());
+  if (!spec.ok()) return Status(spec.status()).Prepend("--representative-data " + cfg.representative);
+  auto loaded = LoadCsvSource(cfg.representative, cfg.dataset, nullptr);
+  if (!loaded.ok()) return Status(loaded.status()).Prepend("--representative-data");
+  data::RepresentativeOptions ro;
+  ro.count = cfg.samples;
+  ro.seed = cfg.seed;
+  ro.skip_bad = cfg.dataset.skip_bad;
+  ro.jpeg_dct_scaling = !cfg.dataset.exact_decode;
+  auto samples = data::RepresentativeSamples(loaded->source, *spec, ro);
+  if (!samples.ok()) return Status(samples.status()).Prepend("--representative-data " + cfg.representative);
+  if (samples->empty())
+    return InvalidArgument("--representative-data " + cfg.representative + ": no usable rows (0 samples)");
+  return samples;
+}
+
+void CopyLabels(const std::string& in, const std::string& out) {
+  const fs::path src = fs::path(in).parent_path() / "labels.txt";
+  const fs::path dst = fs::path(out).parent_path() / "labels.txt";
+  std::error_code ec;
+  if (!fs::is_regular_file(src, ec) || fs::exists(dst, ec)) return;
+  const fs::path tmp = dst.string() + ".tmp." + std::to_string(::getpid());
+  if (fs::copy_file(src, tmp, fs::copy_options::overwrite_existing, ec)) fs::rename(tmp, dst, ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+int RunConvert(const ConvertConfig& cfg) {
+  auto options = OptionsFrom(cfg);
+  if (!options.ok()) return Fail(options.status().message());
+  Status out_ok = CheckOutputPath(cfg.input, cfg.output);
+  if (!out_ok.ok()) return Fail(out_ok.message());
+  auto graph = io::tflite::ReadTfliteFile(cfg.input);
+  if (!graph.ok()) return Fail(graph.status().message());
+
+  std::vector<std::vector<uint8_t>> samples;
+  double load_seconds = 0;
+  if (!cfg.representative.empty()) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto s = LoadRepresentative(cfg, **graph);
+    if (!s.ok()) return Fail(s.status().message());
+    samples = std::move(*s);
+    load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!cfg.quiet) std::fprintf(stderr, "loaded %zu representative samples in %.2f s\n", samples.size(), load_seconds);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto converted = quant::Convert(**graph, *options, samples);
+  if (!converted.ok()) return Fail(cfg.input + ": " + converted.status().message());
+  const double convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The result must load in liteopt before it is written: a bug never leaves a broken file behind.
+  auto shared = std::make_shared<const ir::Graph>(std::move(*converted));
+  auto check = runtime::Interpreter::Create(shared);
+  if (!check.ok())
+    return Fail("the converted model does not load in liteopt (not written): " + check.status().message());
+  Status w = io::tflite::WriteTfliteFile(*shared, cfg.output);
+  if (!w.ok()) return Fail(w.message());
+  CopyLabels(cfg.input, cfg.output);
+  std::error_code ec;
+  const auto in_size = fs::file_size(cfg.input, ec);
+  const auto out_size = fs::file_size(cfg.output, ec);
+  std::printf("%s -> %s: %s", cfg.input.c_str(), cfg.output.c_str(), std::string(quant::ModeName(options->mode)).c_str());
+  if (options->mode == quant::Mode::kFullInteger)
+    std::printf(" (%s calibration on %zu samples, io %s)", std::string(quant::CalibrationName(options->calibration)).c_str(),
+                samples.size(), cfg.io_type.c_str());
+  std::printf("\n%ju -> %ju bytes (%.3fx), %zu ops, converted in %.2f s\n", static_cast<uintmax_t>(in_size),
+              static_cast<uintmax_t>(out_size), in_size ? static_cast<double>(out_size) / in_size : 0.0,
+              shared->main().ops.size(), convert_seconds);
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddConvertCommand(CLI::App& root) {
+  auto cfg = std::make_shared<ConvertConfig>();
+  CLI::App* app = root.add_subcommand(
+      "convert", "Convert a float .tflite like TFLiteConverter: cleanups, dynamic range, full integer, float16");
+  app->add_option("model", cfg->input, "a float .tflite file (never modified)")->required();
+  app->add_option("-o,--output", cfg->output, "the .tflite file to write (atomically)")->required();
+  app->add_option("--optimize", cfg->optimize, "'default' quantizes (dynamic range, or full integer with data)")
+      ->check(CLI::IsMember({"default"}));
+  app->add_option("--representative-data", cfg->representative,
+                  "CSV of images for calibration (full-integer quantization)");
+  app->add_option("--samples", cfg->samples, "representative samples to calibrate on")->check(CLI::Range(1, 1000000));
+  app->add_option("--seed", cfg->seed, "seed of the representative sample shuffle");
+  app->add_option("--normalize", cfg->normalize, "pixel range the float model expects: auto, 0,1, -1,1 or 0,255")
+      ->check(CLI::IsMember({"auto", "0,1", "-1,1", "0,255"}));
+  app->add_option("--calibration", cfg->calibration, "activation range from calibration")
+      ->check(CLI::IsMember({"minmax", "percentile", "mse", "entropy"}));
+  app->add_option("--io-type", cfg->io_type, "input/output type of a full-integer model")
+      ->check(CLI::IsMember({"float32", "int8", "uint8"}));
+  app->add_flag("--float16", cfg->float16, "float16 weights expanded by DEQUANTIZE ops");
+  app->add_flag("--int16x8", cfg->int16x8, "int16 activations with int8 weights (not implemented yet)");
+  app->add_flag("--per-tensor", cfg->per_tensor, "one scale per weight tensor instead of per output channel");
+  app->add_option("--keep-float", cfg->keep_float, "op types or op output tensor names left in float")
+      ->delimiter(',');
+  app->add_flag("-q,--quiet", cfg->quiet, "no progress on stderr");
+  cfg->dataset.Add(*app);
+  return {app, [cfg] { return RunConvert(*cfg); }};
+}
+
+}  // namespace liteopt::cli

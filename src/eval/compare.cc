@@ -1,0 +1,94 @@
+#include "eval/compare.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <unordered_map>
+
+namespace liteopt::eval {
+
+namespace {
+
+std::string Points(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", fraction * 100.0);
+  return buf;
+}
+
+// Display names: file names when they are unique, else the paths as given.
+void NameRows(std::vector<CompareRow>* rows) {
+  std::set<std::string> names;
+  for (const CompareRow& r : *rows) names.insert(std::filesystem::path(r.result.model_path).filename().string());
+  const bool unique = names.size() == rows->size();
+  for (CompareRow& r : *rows)
+    r.name = unique ? std::filesystem::path(r.result.model_path).filename().string() : r.result.model_path;
+}
+
+}  // namespace
+
+Result<CompareReport> Compare(const std::vector<std::string>& models, const CompareOptions& options) {
+  if (models.empty()) return InvalidArgument("compare needs at least one model");
+  if (options.baseline >= static_cast<int>(models.size()))
+    return InvalidArgument("baseline index " + std::to_string(options.baseline) + " is not one of the " +
+                           std::to_string(models.size()) + " models");
+  CompareReport report;
+  report.data_csv = options.eval.data_csv;
+  for (size_t i = 0; i < models.size(); ++i) {
+    if (options.on_model) options.on_model(i, models.size(), models[i]);
+    auto r = Evaluate(models[i], options.eval);
+    if (!r.ok()) return r.status();
+    if (!report.rows.empty()) {
+      const EvalResult& first = report.rows.front().result;
+      if (r->labels.names() != first.labels.names()) {
+        return InvalidArgument(models[i] + ": its classes (" + r->labels_source + ", " +
+                               std::to_string(r->labels.size()) + " classes) differ from those of " + first.model_path +
+                               " (" + first.labels_source + ", " + std::to_string(first.labels.size()) +
+                               " classes); variants of one model share labels");
+      }
+    }
+    report.rows.push_back({std::move(*r), "", 0, 0, 0});
+  }
+  NameRows(&report.rows);
+
+  if (options.baseline >= 0) {
+    report.baseline = options.baseline;
+    report.baseline_reason = "chosen";
+  } else {
+    report.baseline = -1;
+    for (size_t i = 0; i < report.rows.size() && report.baseline < 0; ++i)
+      if (report.rows[i].result.kind == ModelKind::kFloat32) report.baseline = static_cast<int>(i);
+    report.baseline_reason = "the first float32 model";
+    if (report.baseline < 0) {
+      report.baseline = 0;
+      report.baseline_reason = "no float32 model given: the first model";
+    }
+  }
+
+  const EvalResult& base = report.rows[report.baseline].result;
+  std::unordered_map<size_t, int32_t> base_top1;
+  for (const Prediction& p : base.predictions) base_top1[p.index] = p.top1;
+  for (size_t i = 0; i < report.rows.size(); ++i) {
+    CompareRow& row = report.rows[i];
+    row.top1_delta = row.result.top1 - base.top1;
+    size_t same = 0;
+    for (const Prediction& p : row.result.predictions) {
+      auto it = base_top1.find(p.index);
+      if (it == base_top1.end()) continue;
+      ++row.agreement_n;
+      same += it->second == p.top1;
+    }
+    row.agreement = row.agreement_n ? static_cast<double>(same) / row.agreement_n : 0.0;
+    if (static_cast<int>(i) != report.baseline && IsQuantized(row.result.kind) &&
+        -row.top1_delta * 100.0 > options.hint_drop_points) {
+      report.hints.push_back(
+          row.name + " (" + std::string(ModelKindName(row.result.kind)) + ") loses " + Points(-row.top1_delta) +
+          " points of top-1 against " + report.rows[report.baseline].name +
+          ": try percentile calibration (`liteopt convert --calibration percentile`) or keep the worst layers float "
+          "(`--keep-float`); `liteopt debug-quant` (coming) will name them");
+    }
+  }
+  return report;
+}
+
+}  // namespace liteopt::eval

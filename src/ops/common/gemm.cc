@@ -1,0 +1,120 @@
+// Weight packing, the portable microkernels and the per-ISA kernel tables of ops/common/gemm.h.
+#include "ops/common/gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace liteopt::ops::gemm {
+
+#if defined(__x86_64__)
+namespace avx2 {
+const Kernels& Get();  // gemm_avx2.cc
+}  // namespace avx2
+#endif
+
+template <typename T>
+void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out) {
+  out->n = n;
+  out->k = k;
+  out->k_pairs = (k + 1) / 2;
+  out->blocks = (n + kNr - 1) / kNr;
+  out->data.assign(static_cast<size_t>(out->blocks) * out->k_pairs * kNr * 2, 0);
+  out->bias.assign(static_cast<size_t>(out->blocks) * kNr, 0);
+  for (int c = 0; c < n; ++c) {
+    const int b = c / kNr, cc = c % kNr;
+    for (int kk = 0; kk < k; ++kk) {
+      const int p = kk / 2, j = kk % 2;
+      out->data[((static_cast<size_t>(b) * out->k_pairs + p) * kNr + cc) * 2 + j] =
+          static_cast<int16_t>(static_cast<int32_t>(filter[static_cast<size_t>(c) * k + kk]) + filter_offset);
+    }
+    if (bias != nullptr) out->bias[c] = bias[c];
+  }
+}
+template void PackQuantizedWeights<int8_t>(const int8_t*, int, int, int32_t, const int32_t*, PackedQ*);
+template void PackQuantizedWeights<uint8_t>(const uint8_t*, int, int, int32_t, const int32_t*, PackedQ*);
+
+void PackFloatWeights(const float* filter, int n, int k, const float* bias, PackedF* out) {
+  out->n = n;
+  out->k = k;
+  out->blocks = (n + kNr - 1) / kNr;
+  out->data.assign(static_cast<size_t>(out->blocks) * k * kNr, 0.0f);
+  out->bias.assign(static_cast<size_t>(out->blocks) * kNr, 0.0f);
+  for (int c = 0; c < n; ++c) {
+    const int b = c / kNr, cc = c % kNr;
+    for (int kk = 0; kk < k; ++kk)
+      out->data[(static_cast<size_t>(b) * k + kk) * kNr + cc] = filter[static_cast<size_t>(c) * k + kk];
+    if (bias != nullptr) out->bias[c] = bias[c];
+  }
+}
+
+void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
+                     const QuantEpilogue& e, uint8_t* out, int out_stride) {
+  const conv::QuantizedParams& p = *e.params;
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      // uint32: the reference's wrapping bias addition.
+      const auto a = static_cast<int32_t>(static_cast<uint32_t>(acc[r * acc_stride + c]) + static_cast<uint32_t>(bias[c]));
+      const int32_t v = conv::Requantize(p, a, c0 + c);
+      out[static_cast<size_t>(r) * out_stride + c] =
+          e.uint8 ? static_cast<uint8_t>(v) : static_cast<uint8_t>(static_cast<int8_t>(v));
+    }
+  }
+}
+
+namespace {
+
+void GemmQPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc) {
+  uint32_t sum[kMrQ][kNr] = {};
+  for (int p = 0; p < k_pairs; ++p) {
+    const int16_t* bp = b + static_cast<size_t>(p) * kNr * 2;
+    for (int r = 0; r < kMrQ; ++r) {
+      const int32_t a0 = a[r * lda + 2 * p], a1 = a[r * lda + 2 * p + 1];
+      for (int c = 0; c < kNr; ++c)
+        sum[r][c] += static_cast<uint32_t>(a0 * bp[2 * c] + a1 * bp[2 * c + 1]);
+    }
+  }
+  for (int r = 0; r < kMrQ; ++r)
+    for (int c = 0; c < kNr; ++c) acc[r * kNr + c] = static_cast<int32_t>(sum[r][c]);
+}
+
+void GemmFPortable(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows,
+                   int cols, float* out, int out_stride) {
+  float sum[kMrF][kNr] = {};
+  for (int kk = 0; kk < k; ++kk) {
+    const float* bk = b + static_cast<size_t>(kk) * kNr;
+    for (int r = 0; r < kMrF; ++r) {
+      const float av = a[r][kk];
+      for (int c = 0; c < kNr; ++c) sum[r][c] += av * bk[c];
+    }
+  }
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      out[static_cast<size_t>(r) * out_stride + c] = conv::ClampFloat(sum[r][c] + bias[c], lo, hi);
+}
+
+template <typename T>
+void WidenPortable(const T* src, int n, int32_t offset, int16_t* dst) {
+  for (int i = 0; i < n; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(src[i]) + offset);
+}
+
+void GemmQRequantPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
+                          const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
+  int32_t acc[kMrQ * kNr];
+  GemmQPortable(k_pairs, a, lda, b, acc);
+  RequantPortable(acc, kNr, rows, cols, bias, c0, e, out, out_stride);
+}
+
+const Kernels kPortable = {Isa::kPortable,         &GemmQPortable,        &WidenPortable<int8_t>,
+                           &WidenPortable<uint8_t>, &RequantPortable,      &GemmQRequantPortable,
+                           &GemmFPortable};
+
+}  // namespace
+
+const Kernels& KernelsFor(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::kAvx2) return avx2::Get();
+#endif
+  return kPortable;
+}
+
+}  // namespace liteopt::ops::gemm

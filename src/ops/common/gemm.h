@@ -1,0 +1,244 @@
+// The matrix-multiply core of the optimized CONV_2D and FULLY_CONNECTED kernels (1x1 convolutions and fully
+// connected layers are GEMMs; KxK convolutions become GEMMs through an im2col of MR rows at a time).
+//
+//   out[m][n] = epilogue( sum_k A[m][k] * B[n][k] ),  m < M pixels (or batch rows), n < N output channels
+//
+// B (the constant weights, [N][K] as OHWI filters and FC weights store them) is packed once at prepare time in
+// blocks of kNr channels. A is packed per panel of rows by the caller (RowPanel below).
+//
+// Quantized (int8 / uint8) path, used by every ISA without VNNI: the operands are the reference's
+// (input + input_offset) and (filter + filter_offset), both in [-255, 255], as int16. Pairs of int16 products are
+// summed into int32 lanes (x86: vpmaddwd, which cannot saturate for these ranges, unlike vpmaddubsw), and the
+// int32 sums wrap exactly as the reference's accumulator does, so any summation order gives the reference's
+// accumulator bit for bit. The requantization is the reference's (conv::Requantize; XNNPACK's fp32 formula is
+// vectorized as the same IEEE operations).
+//
+// Float path: out = clamp(sum + bias) with FMA; the summation runs over k in the reference's order per output but
+// FMA rounds once per tap, so results differ from the reference by rounding only (see kF32Tolerance).
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "ops/common/conv_params.h"
+#include "ops/common/isa.h"
+
+namespace liteopt::ops::gemm {
+
+constexpr int kNr = 16;    // output channels per packed weight block
+constexpr int kMrQ = 4;    // rows per quantized microkernel call
+constexpr int kMrF = 6;    // rows per float microkernel call
+// The most runs per GEMM row RunQuantized / RunFloat accept (filter_height * filter_width of a convolution).
+constexpr int kMaxSegments = 64;
+
+// Relative tolerance of the optimized float kernels against the reference: |fast - ref| <= kF32Tolerance *
+// (sum over taps of |input * weight| + |bias|) + 1e-30, i.e. a few ulps of the accumulation's magnitude.
+constexpr float kF32Tolerance = 1e-5f;
+
+// Quantized weights: for block b, pair p (k = 2p, 2p+1) and channel c: data[((b * k_pairs + p) * kNr + c) * 2 + j]
+// = filter[b * kNr + c][2p + j] + filter_offset (0 beyond N or K). bias: [blocks * kNr], 0-padded (0 if absent).
+struct PackedQ {
+  int n = 0, k = 0, k_pairs = 0, blocks = 0;
+  std::vector<int16_t> data;
+  std::vector<int32_t> bias;
+};
+template <typename T>
+void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out);
+
+// Float weights: data[(b * k + kk) * kNr + c] = filter[b * kNr + c][kk] (0 beyond N). bias [blocks * kNr].
+struct PackedF {
+  int n = 0, k = 0, blocks = 0;
+  std::vector<float> data;
+  std::vector<float> bias;
+};
+void PackFloatWeights(const float* filter, int n, int k, const float* bias, PackedF* out);
+
+// What the epilogue of a quantized tile needs.
+struct QuantEpilogue {
+  const conv::QuantizedParams* params = nullptr;
+  bool uint8 = false;  // output dtype uint8 (else int8)
+};
+
+// The per-ISA microkernels. All pointers are to valid memory for the full tile (kMr rows, kNr channels); `rows`
+// and `cols` bound what is stored.
+struct Kernels {
+  Isa isa = Isa::kPortable;
+  // acc[r * kNr + c] = sum over p < k_pairs of a_r[2p] * b[p][c][0] + a_r[2p + 1] * b[p][c][1] (int32, wrapping),
+  // a_r = a + r * lda (int16, lda even), for r < kMrQ.
+  void (*gemm_q)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc);
+  // dst[i] = src[i] + offset as int16 for i < n (the A operand of gemm_q).
+  void (*widen_s8)(const int8_t* src, int n, int32_t offset, int16_t* dst);
+  void (*widen_u8)(const uint8_t* src, int n, int32_t offset, int16_t* dst);
+  // out[r * out_stride + c] = Requantize(acc[r * acc_stride + c] + bias[c], channel c0 + c) for r < rows, c < cols,
+  // stored as int8 or uint8. bias has at least `cols` entries.
+  void (*requant)(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
+                  const QuantEpilogue& e, uint8_t* out, int out_stride);
+  // gemm_q then requant of the tile (bias: kNr entries), in one call; acc is scratch for a kMrQ x kNr tile.
+  void (*gemm_q_requant)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
+                         const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride);
+  // out[r * out_stride + c] = clamp(bias[c] + sum over kk < k of a[r][kk] * b[kk][c], lo, hi) for r < rows,
+  // c < cols; a[r] points to k floats for every r < kMrF (repeat a valid row for tails).
+  void (*gemm_f)(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows,
+                 int cols, float* out, int out_stride);
+};
+
+// The kernels of `isa` (which must be available).
+const Kernels& KernelsFor(Isa isa);
+
+// Portable requantization of a tile (conv::Requantize per element), the fallback of every ISA for the fixed-point
+// formula. Same contract as Kernels::requant.
+void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
+                     const QuantEpilogue& e, uint8_t* out, int out_stride);
+
+// The rows of A for one panel: row r of the GEMM is the concatenation of `segments` runs of `seg_len` values,
+// run s at src[r][s] (nullptr = a run of padding, which contributes 0). A 1x1 convolution or a fully connected
+// layer has one run per row; an im2col row of a KxK convolution has KH * KW runs of input_depth values.
+//
+// How a GEMM of `panels` row panels and `blocks` channel blocks is split over a pool's threads: tasks are ranges of
+// panels when there are enough of them, else ranges of channel blocks (e.g. a fully connected layer on one row).
+struct Split {
+  int tasks = 1, panel_groups = 1, block_groups = 1;
+};
+inline Split SplitWork(int panels, int blocks, const ThreadPool* pool) {
+  Split sp;
+  const int threads = pool == nullptr ? 1 : pool->size();
+  if (threads == 1) return sp;
+  if (panels >= 2 * threads) {
+    sp.panel_groups = panels < 4 * threads ? panels : 4 * threads;
+  } else {
+    sp.block_groups = blocks < threads ? blocks : threads;
+    sp.panel_groups = panels < threads ? panels : threads;
+  }
+  sp.tasks = sp.panel_groups * sp.block_groups;
+  return sp;
+}
+
+// Runs body(panel_begin, panel_end, block_begin, block_end, thread) over the split, on the pool when there is one.
+template <typename Body>
+void ForEachTask(const Split& sp, int panels, int blocks, ThreadPool* pool, Body&& body) {
+  auto task = [&](int t, int thread) {
+    const int pg = t / sp.block_groups, bg = t % sp.block_groups;
+    body(static_cast<int>(static_cast<int64_t>(panels) * pg / sp.panel_groups),
+         static_cast<int>(static_cast<int64_t>(panels) * (pg + 1) / sp.panel_groups),
+         static_cast<int>(static_cast<int64_t>(blocks) * bg / sp.block_groups),
+         static_cast<int>(static_cast<int64_t>(blocks) * (bg + 1) / sp.block_groups), thread);
+  };
+  if (sp.tasks == 1) {
+    task(0, 0);
+  } else {
+    pool->Run(sp.tasks, task);
+  }
+}
+
+// Scratch a RunQuantized call needs per thread (int16 elements).
+inline size_t QuantizedScratchPerThread(const PackedQ& w) { return static_cast<size_t>(kMrQ) * 2 * w.k_pairs; }
+
+// Quantized GEMM over M rows: fill(m0, rows, src) sets src[r][s] for the panel's rows; the panel is converted to
+// int16 with `input_offset` added (padding 0). scratch: QuantizedScratchPerThread(w) for each thread of `pool`
+// (nullptr: one thread).
+template <typename T, typename Fill>
+void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int32_t input_offset,
+                  const QuantEpilogue& e, Fill&& fill, int16_t* scratch_all, T* out, ThreadPool* pool) {
+  const int a_stride = 2 * w.k_pairs;
+  const int panels = (m + kMrQ - 1) / kMrQ;
+  const Split sp = SplitWork(panels, w.blocks, pool);
+  ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
+    int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
+    const T* src[kMrQ][kMaxSegments];
+    for (int panel = p_begin; panel < p_end; ++panel) {
+      const int m0 = panel * kMrQ;
+      const int rows = m - m0 < kMrQ ? m - m0 : kMrQ;
+      fill(m0, rows, src);
+      for (int r = 0; r < kMrQ; ++r) {
+        int16_t* dst = scratch + r * a_stride;
+        if (r >= rows) {
+          for (int i = 0; i < a_stride; ++i) dst[i] = 0;
+          continue;
+        }
+        // Runs that continue each other in memory (the taps of one filter row inside the image) convert as one.
+        for (int s = 0; s < segments;) {
+          const T* p = src[r][s];
+          int len = seg_len;
+          for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
+          if (p == nullptr) {
+            for (int i = 0; i < len; ++i) dst[i] = 0;
+          } else if (len < 16) {  // short runs (few input channels): not worth a call
+            for (int i = 0; i < len; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(p[i]) + input_offset);
+          } else if constexpr (std::is_same_v<T, uint8_t>) {
+            kern.widen_u8(p, len, input_offset, dst);
+          } else {
+            kern.widen_s8(p, len, input_offset, dst);
+          }
+          dst += len;
+        }
+        for (int i = segments * seg_len; i < a_stride; ++i) scratch[r * a_stride + i] = 0;
+      }
+      for (int b = b_begin; b < b_end; ++b) {
+        const int c0 = b * kNr;
+        const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
+        kern.gemm_q_requant(w.k_pairs, scratch, a_stride,
+                            w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, rows, cols,
+                            w.bias.data() + c0, c0, e,
+                            reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(m0) * w.n + c0, w.n);
+      }
+    }
+  });
+}
+
+// Scratch a RunFloat call needs per thread (floats; 0 when rows are read in place).
+inline size_t FloatScratchPerThread(const PackedF& w, bool direct) {
+  return direct ? 0 : static_cast<size_t>(kMrF) * w.k;
+}
+
+// Float GEMM over M rows. With one run per row and no padding (direct == true), fill's pointers are used in place;
+// otherwise the rows are gathered into scratch (FloatScratchPerThread per thread of `pool`), padding as 0.
+template <typename Fill>
+void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int seg_len, float lo, float hi,
+              bool direct, Fill&& fill, float* scratch_all, float* out, ThreadPool* pool) {
+  const int panels = (m + kMrF - 1) / kMrF;
+  const Split sp = SplitWork(panels, w.blocks, pool);
+  ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
+    float* scratch = direct ? nullptr : scratch_all + static_cast<size_t>(thread) * FloatScratchPerThread(w, direct);
+    const float* src[kMrF][kMaxSegments];
+    const float* rows_ptr[kMrF];
+    for (int panel = p_begin; panel < p_end; ++panel) {
+      const int m0 = panel * kMrF;
+      const int rows = m - m0 < kMrF ? m - m0 : kMrF;
+      fill(m0, rows, src);
+      for (int r = 0; r < kMrF; ++r) {
+        const int rr = r < rows ? r : rows - 1;
+        if (direct) {
+          rows_ptr[r] = src[rr][0];
+          continue;
+        }
+        if (r >= rows) {
+          rows_ptr[r] = scratch;
+          continue;
+        }
+        float* dst = scratch + static_cast<size_t>(r) * w.k;
+        rows_ptr[r] = dst;
+        for (int s = 0; s < segments;) {
+          const float* p = src[r][s];
+          int len = seg_len;
+          for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
+          if (p == nullptr) {
+            for (int i = 0; i < len; ++i) dst[i] = 0.0f;
+          } else {
+            for (int i = 0; i < len; ++i) dst[i] = p[i];
+          }
+          dst += len;
+        }
+      }
+      for (int b = b_begin; b < b_end; ++b) {
+        const int c0 = b * kNr;
+        const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
+        kern.gemm_f(w.k, rows_ptr, w.data.data() + static_cast<size_t>(b) * w.k * kNr, w.bias.data() + c0, lo, hi,
+                    rows, cols, out + static_cast<size_t>(m0) * w.n + c0, w.n);
+      }
+    }
+  });
+}
+
+}  // namespace liteopt::ops::gemm

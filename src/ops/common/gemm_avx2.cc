@@ -1,0 +1,241 @@
+// AVX2 + FMA microkernels of ops/common/gemm.h. Built with -mavx2 -mfma (CMakeLists.txt) and only called after
+// IsaAvailable(Isa::kAvx2); everything here has internal linkage so no AVX2 code can stand in for a shared inline
+// function elsewhere.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "ops/common/gemm.h"
+
+namespace liteopt::ops::gemm::avx2 {
+namespace {
+
+// 4 rows x 16 channels: per pair of k, two weight vectors (8 channels x 2 int16 each), one broadcast int16 pair
+// per row, vpmaddwd into int32 (exact: |products| <= 255 * 255) and wrapping vpaddd. The accumulators are named
+// locals (an array indexed in a loop would live on the stack).
+struct TileQ {
+  __m256i c00, c01, c10, c11, c20, c21, c30, c31;
+};
+
+inline TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const int16_t* b) {
+  static_assert(kMrQ == 4 && kNr == 16);
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const int16_t* a0 = a;
+  const int16_t* a1 = a + lda;
+  const int16_t* a2 = a + 2 * lda;
+  const int16_t* a3 = a + 3 * lda;
+  for (int p = 0; p < k_pairs; ++p) {
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16));
+    b += 32;
+    int32_t v0, v1, v2, v3;
+    std::memcpy(&v0, a0 + 2 * p, 4);
+    std::memcpy(&v1, a1 + 2 * p, 4);
+    std::memcpy(&v2, a2 + 2 * p, 4);
+    std::memcpy(&v3, a3 + 2 * p, 4);
+    const __m256i x0 = _mm256_set1_epi32(v0), x1 = _mm256_set1_epi32(v1);
+    const __m256i x2 = _mm256_set1_epi32(v2), x3 = _mm256_set1_epi32(v3);
+    c00 = _mm256_add_epi32(_mm256_madd_epi16(x0, b0), c00);
+    c01 = _mm256_add_epi32(_mm256_madd_epi16(x0, b1), c01);
+    c10 = _mm256_add_epi32(_mm256_madd_epi16(x1, b0), c10);
+    c11 = _mm256_add_epi32(_mm256_madd_epi16(x1, b1), c11);
+    c20 = _mm256_add_epi32(_mm256_madd_epi16(x2, b0), c20);
+    c21 = _mm256_add_epi32(_mm256_madd_epi16(x2, b1), c21);
+    c30 = _mm256_add_epi32(_mm256_madd_epi16(x3, b0), c30);
+    c31 = _mm256_add_epi32(_mm256_madd_epi16(x3, b1), c31);
+  }
+  return {c00, c01, c10, c11, c20, c21, c30, c31};
+}
+
+void StoreTile(const TileQ& t, int32_t* acc) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 0 * kNr), t.c00);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 0 * kNr + 8), t.c01);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 1 * kNr), t.c10);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 1 * kNr + 8), t.c11);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 2 * kNr), t.c20);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 2 * kNr + 8), t.c21);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 3 * kNr), t.c30);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 3 * kNr + 8), t.c31);
+}
+
+void GemmQ(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc) {
+  StoreTile(AccumulateQ(k_pairs, a, lda, b), acc);
+}
+
+// dst = src + offset as int16, 16 values per step.
+template <bool kUnsigned>
+void Widen(const uint8_t* src, int n, int32_t offset, int16_t* dst) {
+  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(offset));
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    const __m256i w = kUnsigned ? _mm256_cvtepu8_epi16(x) : _mm256_cvtepi8_epi16(x);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_add_epi16(w, off));
+  }
+  for (; i < n; ++i) {
+    const int32_t v = kUnsigned ? static_cast<int32_t>(src[i]) : static_cast<int32_t>(static_cast<int8_t>(src[i]));
+    dst[i] = static_cast<int16_t>(v + offset);
+  }
+}
+void WidenS8(const int8_t* src, int n, int32_t offset, int16_t* dst) {
+  Widen<false>(reinterpret_cast<const uint8_t*>(src), n, offset, dst);
+}
+void WidenU8(const uint8_t* src, int n, int32_t offset, int16_t* dst) { Widen<true>(src, n, offset, dst); }
+
+// XNNPACK's fp32 requantization (conv::XnnpackRequantize) as the same IEEE single operations: convert (round to
+// nearest even), multiply, clamp, convert back under the default rounding mode (nearest even, as std::nearbyint),
+// add the zero point. The fixed-point formula falls back to the portable code.
+struct Fp32Requant {
+  __m256 s0, s1, lo, hi;
+  __m256i bias0, bias1, zp;
+  bool uint8;
+
+  Fp32Requant(const conv::QuantizedParams& p, const int32_t* bias, int cols, int c0, bool u8) : uint8(u8) {
+    alignas(32) float scale[16] = {};
+    alignas(32) int32_t bias16[16] = {};
+    std::memcpy(scale, p.xnnpack_scale.data() + c0, sizeof(float) * cols);
+    std::memcpy(bias16, bias, sizeof(int32_t) * cols);
+    s0 = _mm256_load_ps(scale);
+    s1 = _mm256_load_ps(scale + 8);
+    bias0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias16));
+    bias1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias16 + 8));
+    lo = _mm256_set1_ps(static_cast<float>(p.output_activation_min - p.output_offset));
+    hi = _mm256_set1_ps(static_cast<float>(p.output_activation_max - p.output_offset));
+    zp = _mm256_set1_epi32(p.output_offset);
+  }
+
+  // 16 accumulators of one row -> 16 output bytes, `cols` of them stored.
+  void Row(__m256i v0, __m256i v1, int cols, uint8_t* o) const {
+    v0 = _mm256_add_epi32(v0, bias0);
+    v1 = _mm256_add_epi32(v1, bias1);
+    __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(v0), s0);
+    __m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(v1), s1);
+    f0 = _mm256_min_ps(_mm256_max_ps(f0, lo), hi);
+    f1 = _mm256_min_ps(_mm256_max_ps(f1, lo), hi);
+    v0 = _mm256_add_epi32(_mm256_cvtps_epi32(f0), zp);
+    v1 = _mm256_add_epi32(_mm256_cvtps_epi32(f1), zp);
+    // int32 -> int16 (within range: no saturation), lanes back in order, then to 8 bits.
+    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
+    const __m128i wl = _mm256_castsi256_si128(w), wh = _mm256_extracti128_si256(w, 1);
+    const __m128i bytes = uint8 ? _mm_packus_epi16(wl, wh) : _mm_packs_epi16(wl, wh);
+    if (cols == 16) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      std::memcpy(o, tmp, static_cast<size_t>(cols));
+    }
+  }
+};
+
+void Requant(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
+             const QuantEpilogue& e, uint8_t* out, int out_stride) {
+  if (!e.params->xnnpack_requant) {
+    RequantPortable(acc, acc_stride, rows, cols, bias, c0, e, out, out_stride);
+    return;
+  }
+  const Fp32Requant rq(*e.params, bias, cols, c0, e.uint8);
+  alignas(32) int32_t part[16] = {};  // a partial row, so that no load reads past acc's last row
+  for (int r = 0; r < rows; ++r) {
+    const int32_t* a = acc + static_cast<size_t>(r) * acc_stride;
+    if (cols < 16) {
+      std::memcpy(part, a, sizeof(int32_t) * cols);
+      a = part;
+    }
+    rq.Row(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)),
+           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 8)), cols,
+           out + static_cast<size_t>(r) * out_stride);
+  }
+}
+
+void GemmQRequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols, const int32_t* bias,
+                  int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
+  const TileQ t = AccumulateQ(k_pairs, a, lda, b);
+  if (!e.params->xnnpack_requant) {
+    alignas(32) int32_t acc[kMrQ * kNr];
+    StoreTile(t, acc);
+    RequantPortable(acc, kNr, rows, cols, bias, c0, e, out, out_stride);
+    return;
+  }
+  const Fp32Requant rq(*e.params, bias, cols, c0, e.uint8);
+  rq.Row(t.c00, t.c01, cols, out);
+  if (rows > 1) rq.Row(t.c10, t.c11, cols, out + out_stride);
+  if (rows > 2) rq.Row(t.c20, t.c21, cols, out + 2 * static_cast<size_t>(out_stride));
+  if (rows > 3) rq.Row(t.c30, t.c31, cols, out + 3 * static_cast<size_t>(out_stride));
+}
+
+// 6 rows x 16 channels of FMA in named accumulators; bias added and the activation clamp applied at the end (NaN
+// propagates, as in conv::ClampFloat).
+struct RowStoreF {
+  __m256 bias0, bias1, lo, hi;
+  int cols;
+  void operator()(__m256 c0, __m256 c1, float* o) const {
+    // max/min return their second operand when either is NaN: NaN sums pass through like the reference's clamp.
+    const __m256 y0 = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(c0, bias0)));
+    const __m256 y1 = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(c1, bias1)));
+    if (cols == 16) {
+      _mm256_storeu_ps(o, y0);
+      _mm256_storeu_ps(o + 8, y1);
+    } else {
+      alignas(32) float tmp[16];
+      _mm256_store_ps(tmp, y0);
+      _mm256_store_ps(tmp + 8, y1);
+      std::memcpy(o, tmp, sizeof(float) * cols);
+    }
+  }
+};
+
+void GemmF(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows, int cols,
+           float* out, int out_stride) {
+  static_assert(kMrF == 6 && kNr == 16);
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  const float* a0 = a[0];
+  const float* a1 = a[1];
+  const float* a2 = a[2];
+  const float* a3 = a[3];
+  const float* a4 = a[4];
+  const float* a5 = a[5];
+  for (int kk = 0; kk < k; ++kk) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    b += 16;
+    __m256 x = _mm256_broadcast_ss(a0 + kk);
+    c00 = _mm256_fmadd_ps(x, b0, c00);
+    c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a1 + kk);
+    c10 = _mm256_fmadd_ps(x, b0, c10);
+    c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a2 + kk);
+    c20 = _mm256_fmadd_ps(x, b0, c20);
+    c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a3 + kk);
+    c30 = _mm256_fmadd_ps(x, b0, c30);
+    c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a4 + kk);
+    c40 = _mm256_fmadd_ps(x, b0, c40);
+    c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a5 + kk);
+    c50 = _mm256_fmadd_ps(x, b0, c50);
+    c51 = _mm256_fmadd_ps(x, b1, c51);
+  }
+  const RowStoreF store{_mm256_loadu_ps(bias), _mm256_loadu_ps(bias + 8), _mm256_set1_ps(lo), _mm256_set1_ps(hi),
+                        cols};
+  const size_t stride = static_cast<size_t>(out_stride);
+  store(c00, c01, out);
+  if (rows > 1) store(c10, c11, out + stride);
+  if (rows > 2) store(c20, c21, out + 2 * stride);
+  if (rows > 3) store(c30, c31, out + 3 * stride);
+  if (rows > 4) store(c40, c41, out + 4 * stride);
+  if (rows > 5) store(c50, c51, out + 5 * stride);
+}
+
+const Kernels kAvx2 = {Isa::kAvx2, &GemmQ, &WidenS8, &WidenU8, &Requant, &GemmQRequant, &GemmF};
+
+}  // namespace
+
+const Kernels& Get() { return kAvx2; }
+
+}  // namespace liteopt::ops::gemm::avx2
+#endif

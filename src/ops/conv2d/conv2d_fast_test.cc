@@ -1,0 +1,194 @@
+// Every optimized CONV_2D variant available on this machine against the reference kernel, over a shape sweep with
+// fixed seeds: int8 and uint8 bit-exact under both numerics, float32 within gemm::kF32Tolerance.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ops/common/conv_test_util.h"
+#include "ops/common/gemm.h"
+#include "ops/testing/variant_test_util.h"
+
+namespace liteopt::ops {
+namespace {
+
+using testing::OpTester;
+namespace ref = testing::convref;
+
+struct Case {
+  ref::Geometry g;
+  ir::Activation act = ir::Activation::kNone;
+  bool per_channel = true;
+  bool bias = true;
+};
+
+std::string Describe(const Case& c, uint32_t seed) {
+  const ref::Geometry& g = c.g;
+  return "input " + std::to_string(g.batches) + "x" + std::to_string(g.in_h) + "x" + std::to_string(g.in_w) + "x" +
+         std::to_string(g.in_c) + " filter " + std::to_string(g.out_c) + "x" + std::to_string(g.filter_h) + "x" +
+         std::to_string(g.filter_w) + " stride " + std::to_string(g.stride_h) + "x" + std::to_string(g.stride_w) +
+         " dilation " + std::to_string(g.dilation_h) + "x" + std::to_string(g.dilation_w) +
+         (g.same ? " SAME" : " VALID") + " act " + std::string(ir::ActivationName(c.act)) +
+         (c.per_channel ? " per-channel" : " per-tensor") + (c.bias ? "" : " no-bias") + " seed " +
+         std::to_string(seed);
+}
+
+ir::OpOptions Options(const Case& c) {
+  ir::OpOptions o;
+  o.padding = c.g.same ? ir::Padding::kSame : ir::Padding::kValid;
+  o.stride_h = c.g.stride_h;
+  o.stride_w = c.g.stride_w;
+  o.dilation_h = c.g.dilation_h;
+  o.dilation_w = c.g.dilation_w;
+  o.activation = c.act;
+  return o;
+}
+
+// Hand-picked shapes (MobileNet-like 1x1 and 3x3 layers, channel counts around the 16-channel blocks and the
+// 4- and 6-row panels) plus a seeded random sample.
+std::vector<Case> Cases() {
+  std::vector<Case> cases;
+  auto add = [&](int n, int h, int w, int ic, int fh, int fw, int oc, int stride, int dil, bool same,
+                 ir::Activation act, bool per_channel, bool bias) {
+    Case c;
+    c.g = {n, h, w, ic, fh, fw, oc, stride, stride, dil, dil, same};
+    c.act = act;
+    c.per_channel = per_channel;
+    c.bias = bias;
+    cases.push_back(c);
+  };
+  using A = ir::Activation;
+  add(1, 8, 8, 32, 1, 1, 16, 1, 1, true, A::kNone, true, true);
+  add(1, 7, 5, 24, 1, 1, 144, 1, 1, true, A::kRelu6, true, true);
+  add(2, 6, 6, 17, 1, 1, 33, 1, 1, false, A::kRelu, false, true);
+  add(1, 9, 9, 3, 3, 3, 8, 2, 1, true, A::kRelu6, true, true);
+  add(1, 10, 10, 16, 3, 3, 16, 1, 1, true, A::kNone, true, false);
+  add(3, 5, 7, 5, 3, 3, 7, 1, 1, false, A::kReluN1To1, true, true);
+  add(1, 11, 9, 4, 5, 5, 20, 2, 1, true, A::kNone, false, true);
+  add(1, 9, 9, 6, 3, 3, 9, 1, 2, true, A::kRelu, true, true);
+  add(1, 1, 1, 64, 1, 1, 10, 1, 1, true, A::kNone, true, true);
+  add(2, 4, 4, 1, 2, 3, 1, 1, 1, true, A::kNone, false, false);
+  add(1, 6, 6, 8, 1, 1, 8, 2, 1, true, A::kNone, true, true);
+  std::mt19937 rng(2024);
+  const A acts[] = {A::kNone, A::kRelu, A::kRelu6, A::kReluN1To1};
+  for (int i = 0; i < 40; ++i) {
+    const int fh = 1 + static_cast<int>(rng() % 4), fw = 1 + static_cast<int>(rng() % 3);
+    const int stride = 1 + static_cast<int>(rng() % 2);
+    const int dil = rng() % 5 == 0 ? 2 : 1;
+    const int h = (fh - 1) * dil + 1 + static_cast<int>(rng() % 9);
+    const int w = (fw - 1) * dil + 1 + static_cast<int>(rng() % 9);
+    const int n = 1 + static_cast<int>(rng() % 2), ic = 1 + static_cast<int>(rng() % 40);
+    const int oc = 1 + static_cast<int>(rng() % 50);
+    const bool same = rng() % 2 == 0;
+    const A act = acts[rng() % 4];
+    const bool per_channel = rng() % 2 == 0, bias = rng() % 4 != 0;
+    add(n, h, w, ic, fh, fw, oc, stride, dil, same, act, per_channel, bias);
+  }
+  return cases;
+}
+
+std::vector<int32_t> InShape(const ref::Geometry& g) { return {g.batches, g.in_h, g.in_w, g.in_c}; }
+std::vector<int32_t> FilterShape(const ref::Geometry& g) { return {g.out_c, g.filter_h, g.filter_w, g.in_c}; }
+size_t InSize(const ref::Geometry& g) { return static_cast<size_t>(g.batches) * g.in_h * g.in_w * g.in_c; }
+size_t FilterSize(const ref::Geometry& g) { return static_cast<size_t>(g.out_c) * g.filter_h * g.filter_w * g.in_c; }
+
+template <typename T>
+void CheckQuantized(const Case& c, DType dtype, Numerics numerics, Isa isa, uint32_t seed,
+                    ThreadPool* pool = nullptr) {
+  const ref::Geometry& g = c.g;
+  std::mt19937 rng(seed);
+  const bool u8 = dtype == DType::kUInt8;
+  const testing::RandomQuant q = testing::MakeRandomQuant(rng, u8, c.per_channel && !u8, g.out_c,
+                                                          g.filter_h * g.filter_w * g.in_c);
+  const auto in = testing::RandomValues<T>(InSize(g), u8 ? 0 : -128, u8 ? 255 : 127, rng);
+  const auto w = testing::RandomValues<T>(FilterSize(g), u8 ? 0 : -127, u8 ? 255 : 127, rng);
+  const auto bias = testing::RandomValues<int32_t>(g.out_c, -20000, 20000, rng);
+  auto build = [&](OpTester& t) {
+    t.AddInput<T>(dtype, InShape(g), in, testing::Quant(q.in_scale, q.in_zp));
+    ir::QuantParams fq = q.filter_scales.size() > 1 ? testing::QuantPerAxis(q.filter_scales, 0)
+                                                     : testing::Quant(q.filter_scales[0], q.filter_zp);
+    t.AddInput<T>(dtype, FilterShape(g), w, fq, true);
+    if (c.bias)
+      t.AddInput<int32_t>(DType::kInt32, {g.out_c}, bias, testing::Quant(q.in_scale * q.filter_scales[0], 0), true);
+    return t.AddOutput(dtype, testing::Quant(q.out_scale, q.out_zp));
+  };
+  const std::string what = std::string(DTypeName(dtype)) +
+                           (numerics == Numerics::kTfliteRuntime ? " tflite-runtime " : " tflite-builtin ") +
+                           Describe(c, seed);
+  testing::ExpectVariantMatchesReference<T>(ir::OpType::CONV_2D, Options(c), numerics, isa, what, build, nullptr, pool);
+}
+
+void CheckFloat(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullptr) {
+  const ref::Geometry& g = c.g;
+  std::mt19937 rng(seed);
+  const auto in = testing::RandomFloatValues(InSize(g), -2, 2, rng);
+  const auto w = testing::RandomFloatValues(FilterSize(g), -1, 1, rng);
+  const auto bias = testing::RandomFloatValues(g.out_c, -1, 1, rng);
+  auto build = [&](OpTester& t) {
+    t.AddInput<float>(DType::kFloat32, InShape(g), in);
+    t.AddInput<float>(DType::kFloat32, FilterShape(g), w, {}, true);
+    if (c.bias) t.AddInput<float>(DType::kFloat32, {g.out_c}, bias, {}, true);
+    return t.AddOutput(DType::kFloat32);
+  };
+  std::vector<double> abs_in(in.size()), abs_w(w.size());
+  for (size_t i = 0; i < in.size(); ++i) abs_in[i] = std::fabs(in[i]);
+  for (size_t i = 0; i < w.size(); ++i) abs_w[i] = std::fabs(w[i]);
+  std::vector<double> tol = ref::Conv(g, abs_in, abs_w, std::vector<double>(g.batches, 0.0));
+  for (size_t i = 0; i < tol.size(); ++i)
+    tol[i] = gemm::kF32Tolerance * (tol[i] + (c.bias ? std::fabs(bias[i % g.out_c]) : 0.0)) + 1e-30;
+  testing::ExpectVariantMatchesReference<float>(ir::OpType::CONV_2D, Options(c), Numerics::kTfliteRuntime, isa,
+                                                "float32 " + Describe(c, seed), build, &tol, pool);
+}
+
+TEST(Conv2DVariants, QuantizedBitExactWithReference) {
+  for (Isa isa : AvailableIsas()) {
+    uint32_t seed = 1;
+    for (const Case& c : Cases()) {
+      for (Numerics n : {Numerics::kTfliteRuntime, Numerics::kTfliteBuiltin}) {
+        CheckQuantized<int8_t>(c, DType::kInt8, n, isa, seed++);
+        CheckQuantized<uint8_t>(c, DType::kUInt8, n, isa, seed++);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+TEST(Conv2DVariants, FloatWithinTolerance) {
+  for (Isa isa : AvailableIsas()) {
+    uint32_t seed = 1000;
+    for (const Case& c : Cases()) {
+      CheckFloat(c, isa, seed++);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(Conv2DVariants, EveryAvailableIsaIsListed) {
+  const auto isas = AvailableIsas();
+  ASSERT_FALSE(isas.empty());
+  EXPECT_EQ(isas.front(), Isa::kPortable);
+  EXPECT_EQ(SelectedIsa(), isas.back());
+  {
+    IsaOverride force(Isa::kPortable);
+    EXPECT_EQ(SelectedIsa(), Isa::kPortable);
+  }
+  EXPECT_EQ(SelectedIsa(), isas.back());
+}
+
+// The same sweep with three threads splitting the work (rows, or channel blocks for few rows): results must not
+// depend on the split.
+TEST(Conv2DVariants, ThreadedMatchesReference) {
+  ThreadPool pool(3);
+  const Isa isa = AvailableIsas().back();
+  uint32_t seed = 5000;
+  for (const Case& c : Cases()) {
+    CheckQuantized<int8_t>(c, DType::kInt8, Numerics::kTfliteRuntime, isa, seed++, &pool);
+    CheckQuantized<uint8_t>(c, DType::kUInt8, Numerics::kTfliteBuiltin, isa, seed++, &pool);
+    CheckFloat(c, isa, seed++, &pool);
+    if (HasFatalFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace liteopt::ops

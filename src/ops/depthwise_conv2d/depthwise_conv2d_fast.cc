@@ -1,0 +1,20 @@
+// Portable build of the optimized depthwise loops, and the per-ISA table.
+#include "ops/depthwise_conv2d/depthwise_conv2d_fast_impl.h"
+
+namespace liteopt::ops::depthwise {
+
+#if defined(__x86_64__)
+namespace avx2 {
+const Kernels& Get();  // depthwise_conv2d_avx2.cc
+}  // namespace avx2
+#endif
+
+const Kernels& KernelsFor(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::kAvx2) return avx2::Get();
+#endif
+  static const Kernels portable = {&RunS8, &RunU8, &RunFloat};
+  return portable;
+}
+
+}  // namespace liteopt::ops::depthwise

@@ -1,0 +1,48 @@
+// Optimized DEPTHWISE_CONV_2D (depth multiplier 1): a direct kernel over blocks of 16 channels whose accumulators
+// stay in registers, one output row at a time, then the shared requantization of ops/common/gemm.h. The loop is
+// written once (depthwise_conv2d_fast_impl.h) and compiled per ISA: portable here, AVX2 + FMA in
+// depthwise_conv2d_avx2.cc. int8/uint8 results are bit-exact with the reference (int32 sums of
+// (input + input_offset) * (filter + filter_offset), wrapping, in any order); float results are within
+// gemm::kF32Tolerance (FMA where the ISA has it).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ops/common/conv_params.h"
+#include "ops/common/gemm.h"
+
+namespace liteopt::ops::depthwise {
+
+// What the optimized kernel reads; filled at prepare time.
+struct FastParams {
+  conv::Geometry2D g;  // output_depth == input_depth
+  // Quantized: filter[(fy * filter_width + fx) * channels + c] + filter_offset as int32; bias (0-padded to a
+  // multiple of 16, 0 when absent).
+  std::vector<int32_t> filter_q;
+  // The same values as int16 pairs of consecutive taps for vpmaddwd: [(taps + 1) / 2][channels][2] (tap `taps` is 0).
+  std::vector<int16_t> filter_pairs;
+  // One pixel of padding: every channel at the input zero point, so (pad + input_offset) = 0 contributes nothing;
+  // taps outside the image read it instead of being skipped.
+  std::vector<uint8_t> pad_row;
+  std::vector<int32_t> bias_q;
+  conv::QuantizedParams* quant = nullptr;
+  int32_t input_offset = 0;
+  // Float: the filter as is; bias 0-padded.
+  const float* filter_f = nullptr;
+  std::vector<float> bias_f;
+  float act_min = 0, act_max = 0;
+  const gemm::Kernels* gemm = nullptr;  // requantization of the selected ISA
+  ThreadPool* pool = nullptr;           // output rows are split over its threads (nullptr: one thread)
+  std::vector<int32_t> row_acc;         // per thread: [output_width * channels] accumulators of one output row
+};
+
+struct Kernels {
+  void (*run_s8)(FastParams& p, const int8_t* input, int8_t* output);
+  void (*run_u8)(FastParams& p, const uint8_t* input, uint8_t* output);
+  void (*run_f32)(FastParams& p, const float* input, float* output);
+};
+
+const Kernels& KernelsFor(Isa isa);
+
+}  // namespace liteopt::ops::depthwise

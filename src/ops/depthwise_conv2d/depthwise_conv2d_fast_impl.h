@@ -1,0 +1,272 @@
+// The loops of the optimized DEPTHWISE_CONV_2D kernel (depthwise_conv2d_fast.h), included by one file per ISA,
+// which compiles them with its own instruction set. Everything has internal linkage (anonymous namespace), so the
+// copies never mix. Include only from depthwise_conv2d_fast.cc and depthwise_conv2d_<isa>.cc.
+#include <cstring>
+#include <type_traits>
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include "ops/depthwise_conv2d/depthwise_conv2d_fast.h"
+
+namespace liteopt::ops::depthwise {
+namespace {
+
+constexpr int kBlock = 16;
+
+// In-image filter taps of output pixel (out_y, out_x) of batch `batch`: input pointers (channel 0) and tap
+// indices. Returns the count.
+template <typename T>
+int Taps(const conv::Geometry2D& g, const T* input, int batch, int out_y, int out_x, const T** in, int* tap) {
+  int n = 0;
+  const int y0 = out_y * g.stride_height - g.pad_height, x0 = out_x * g.stride_width - g.pad_width;
+  for (int fy = 0; fy < g.filter_height; ++fy) {
+    const int y = y0 + fy * g.dilation_height;
+    if (y < 0 || y >= g.input_height) continue;
+    for (int fx = 0; fx < g.filter_width; ++fx) {
+      const int x = x0 + fx * g.dilation_width;
+      if (x < 0 || x >= g.input_width) continue;
+      in[n] = input + ((static_cast<size_t>(batch) * g.input_height + y) * g.input_width + x) * g.input_depth;
+      tap[n++] = fy * g.filter_width + fx;
+    }
+  }
+  return n;
+}
+
+// Channels [c0, c0 + width) of one output pixel: acc[j] = sum over taps of (in + input_offset) * filter, wrapping.
+template <int kWidth, typename T>
+inline void AccumulateQ(const T* const* in, const int* tap, int n, const int32_t* filter, int channels, int c0,
+                        int32_t input_offset, int width, uint32_t* acc) {
+  uint32_t a[kWidth] = {};
+  for (int t = 0; t < n; ++t) {
+    const T* x = in[t] + c0;
+    const int32_t* w = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    if (width == kWidth) {  // full block: a fixed trip count the compiler unrolls
+      for (int j = 0; j < kWidth; ++j)
+        a[j] += static_cast<uint32_t>(static_cast<int32_t>(x[j]) + input_offset) * static_cast<uint32_t>(w[j]);
+    } else {
+      for (int j = 0; j < width; ++j)
+        a[j] += static_cast<uint32_t>(static_cast<int32_t>(x[j]) + input_offset) * static_cast<uint32_t>(w[j]);
+    }
+  }
+  for (int j = 0; j < width; ++j) acc[j] = a[j];
+}
+
+// Every filter tap of output pixel (out_y, out_x) in filter order, `pad` for taps outside the image, then one more
+// `pad` (the partner of an odd last tap). Returns the tap count.
+template <typename T>
+int AllTaps(const conv::Geometry2D& g, const T* input, const T* pad, int batch, int out_y, int out_x, const T** in) {
+  int n = 0;
+  const int y0 = out_y * g.stride_height - g.pad_height, x0 = out_x * g.stride_width - g.pad_width;
+  for (int fy = 0; fy < g.filter_height; ++fy) {
+    const int y = y0 + fy * g.dilation_height;
+    const bool row_inside = y >= 0 && y < g.input_height;
+    for (int fx = 0; fx < g.filter_width; ++fx) {
+      const int x = x0 + fx * g.dilation_width;
+      in[n++] = row_inside && x >= 0 && x < g.input_width
+                    ? input + ((static_cast<size_t>(batch) * g.input_height + y) * g.input_width + x) * g.input_depth
+                    : pad;
+    }
+  }
+  in[n] = pad;
+  return n;
+}
+
+#if defined(__AVX2__)
+// 16 channels over pairs of taps: the two taps' bytes interleaved, widened to int16 with the offset added, and
+// vpmaddwd with the interleaved filter pairs (exact: |products| <= 255 * 255).
+template <typename T>
+inline void AccumulatePairs16(const T* const* in, int pairs, const int16_t* filter_pairs, int channels, int c0,
+                              int32_t input_offset, uint32_t* acc) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(input_offset));
+  for (int j = 0; j < pairs; ++j) {
+    const __m128i xa = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in[2 * j] + c0));
+    const __m128i xb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in[2 * j + 1] + c0));
+    const __m128i lo = _mm_unpacklo_epi8(xa, xb), hi = _mm_unpackhi_epi8(xa, xb);
+    __m256i l16, h16;
+    if constexpr (std::is_same_v<T, int8_t>) {
+      l16 = _mm256_cvtepi8_epi16(lo);
+      h16 = _mm256_cvtepi8_epi16(hi);
+    } else {
+      l16 = _mm256_cvtepu8_epi16(lo);
+      h16 = _mm256_cvtepu8_epi16(hi);
+    }
+    const int16_t* w = filter_pairs + (static_cast<size_t>(j) * channels + c0) * 2;
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_add_epi16(l16, off),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
+    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_add_epi16(h16, off),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16))));
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), a0);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 8), a1);
+}
+
+// 8 channels: the first half of AccumulatePairs16.
+template <typename T>
+inline void AccumulatePairs8(const T* const* in, int pairs, const int16_t* filter_pairs, int channels, int c0,
+                             int32_t input_offset, uint32_t* acc) {
+  __m256i a0 = _mm256_setzero_si256();
+  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(input_offset));
+  for (int j = 0; j < pairs; ++j) {
+    const __m128i xa = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in[2 * j] + c0));
+    const __m128i xb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in[2 * j + 1] + c0));
+    const __m128i lo = _mm_unpacklo_epi8(xa, xb);
+    const __m256i l16 = std::is_same_v<T, int8_t> ? _mm256_cvtepi8_epi16(lo) : _mm256_cvtepu8_epi16(lo);
+    const int16_t* w = filter_pairs + (static_cast<size_t>(j) * channels + c0) * 2;
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_add_epi16(l16, off),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), a0);
+}
+
+inline void AccumulateF8(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
+                         const float* bias, float lo, float hi, float* out) {
+  __m256 a0 = _mm256_setzero_ps();
+  for (int t = 0; t < n; ++t) {
+    const float* w = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(in[t] + c0), _mm256_loadu_ps(w), a0);
+  }
+  const __m256 y = _mm256_add_ps(a0, _mm256_loadu_ps(bias + c0));
+  a0 = _mm256_min_ps(_mm256_set1_ps(hi), _mm256_max_ps(_mm256_set1_ps(lo), y));
+  _mm256_storeu_ps(out + c0, a0);
+}
+
+inline void AccumulateF16(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
+                          const float* bias, float lo, float hi, float* out) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  for (int t = 0; t < n; ++t) {
+    const float* x = in[t] + c0;
+    const float* w = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(w), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), _mm256_loadu_ps(w + 8), a1);
+  }
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  // max/min return their second operand when either is NaN: NaN passes through like conv::ClampFloat.
+  a0 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, _mm256_add_ps(a0, _mm256_loadu_ps(bias + c0))));
+  a1 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, _mm256_add_ps(a1, _mm256_loadu_ps(bias + c0 + 8))));
+  _mm256_storeu_ps(out + c0, a0);
+  _mm256_storeu_ps(out + c0 + 8, a1);
+}
+#endif
+
+// Runs body(row_begin, row_end, thread) over the batches * output_height output rows, split over p.pool.
+template <typename Body>
+void ForRows(const FastParams& p, Body&& body) {
+  const int rows = p.g.batches * p.g.output_height;
+  const int threads = p.pool == nullptr ? 1 : p.pool->size();
+  if (threads == 1 || rows < 2) {
+    body(0, rows, 0);
+    return;
+  }
+  const int tasks = rows < 4 * threads ? rows : 4 * threads;
+  p.pool->Run(tasks, [&](int t, int thread) {
+    body(static_cast<int>(static_cast<int64_t>(rows) * t / tasks),
+         static_cast<int>(static_cast<int64_t>(rows) * (t + 1) / tasks), thread);
+  });
+}
+
+template <typename T>
+void RunQuantized(FastParams& p, const T* input, T* output) {
+  const conv::Geometry2D& g = p.g;
+  const int channels = g.output_depth;
+  const gemm::QuantEpilogue e{p.quant, std::is_same_v<T, uint8_t>};
+  ForRows(p, [&](int row_begin, int row_end, int thread) {
+    const T* in[65];
+    int tap[65];
+    for (int t = 0; t < 65; ++t) tap[t] = t;
+    const T* pad = reinterpret_cast<const T*>(p.pad_row.data());
+    int32_t* row_acc = p.row_acc.data() + static_cast<size_t>(thread) * g.output_width * channels;
+    for (int row = row_begin; row < row_end; ++row) {
+      const int b = row / g.output_height, oy = row % g.output_height;
+      uint32_t* acc_row = reinterpret_cast<uint32_t*>(row_acc);
+      for (int ox = 0; ox < g.output_width; ++ox) {
+        // Every tap, padding as a row of zero points (contributing 0, as the reference's skipped taps do).
+        const int n = AllTaps(g, input, pad, b, oy, ox, in);
+        uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
+        int c0 = 0;
+#if defined(__AVX2__)
+        const int pairs = (n + 1) / 2;
+        for (; c0 + kBlock <= channels; c0 += kBlock)
+          AccumulatePairs16(in, pairs, p.filter_pairs.data(), channels, c0, p.input_offset, acc + c0);
+        if (c0 + 8 <= channels) {
+          AccumulatePairs8(in, pairs, p.filter_pairs.data(), channels, c0, p.input_offset, acc + c0);
+          c0 += 8;
+        }
+#else
+        for (; c0 + kBlock <= channels; c0 += kBlock)
+          AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, p.input_offset, kBlock, acc + c0);
+#endif
+        if (c0 < channels)
+          AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, p.input_offset, channels - c0, acc + c0);
+      }
+      T* out = output + static_cast<size_t>(row) * g.output_width * channels;
+      for (int c0 = 0; c0 < channels; c0 += kBlock) {
+        const int cols = channels - c0 < kBlock ? channels - c0 : kBlock;
+        p.gemm->requant(row_acc + c0, channels, g.output_width, cols, p.bias_q.data() + c0, c0, e,
+                        reinterpret_cast<uint8_t*>(out + c0), channels);
+      }
+    }
+  });
+}
+
+template <int kWidth>
+inline void AccumulateF(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
+                        int width, const float* bias, float lo, float hi, float* out) {
+  float a[kWidth] = {};
+  for (int t = 0; t < n; ++t) {
+    const float* x = in[t] + c0;
+    const float* w = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    if (width == kWidth) {  // full block: a fixed trip count the compiler unrolls
+      for (int j = 0; j < kWidth; ++j) a[j] += x[j] * w[j];
+    } else {
+      for (int j = 0; j < width; ++j) a[j] += x[j] * w[j];
+    }
+  }
+  for (int j = 0; j < width; ++j) {
+    const float v = a[j] + bias[c0 + j];
+    const float v1 = v < lo ? lo : v;
+    out[c0 + j] = v1 > hi ? hi : v1;
+  }
+}
+
+void RunFloat(FastParams& p, const float* input, float* output) {
+  const conv::Geometry2D& g = p.g;
+  const int channels = g.output_depth;
+  ForRows(p, [&](int row_begin, int row_end, int /*thread*/) {
+    const float* in[64];
+    int tap[64];
+    for (int row = row_begin; row < row_end; ++row) {
+      const int b = row / g.output_height, oy = row % g.output_height;
+      for (int ox = 0; ox < g.output_width; ++ox) {
+        const int n = Taps(g, input, b, oy, ox, in, tap);
+        float* out = output + (static_cast<size_t>(row) * g.output_width + ox) * channels;
+        int c0 = 0;
+        for (; c0 + kBlock <= channels; c0 += kBlock) {
+#if defined(__AVX2__)
+          AccumulateF16(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
+#else
+          AccumulateF<kBlock>(in, tap, n, p.filter_f, channels, c0, kBlock, p.bias_f.data(), p.act_min, p.act_max,
+                              out);
+#endif
+        }
+#if defined(__AVX2__)
+        if (c0 + 8 <= channels) {
+          AccumulateF8(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
+          c0 += 8;
+        }
+#endif
+        if (c0 < channels)
+          AccumulateF<kBlock>(in, tap, n, p.filter_f, channels, c0, channels - c0, p.bias_f.data(), p.act_min,
+                              p.act_max, out);
+      }
+    }
+  });
+}
+
+void RunS8(FastParams& p, const int8_t* input, int8_t* output) { RunQuantized(p, input, output); }
+void RunU8(FastParams& p, const uint8_t* input, uint8_t* output) { RunQuantized(p, input, output); }
+
+}  // namespace
+}  // namespace liteopt::ops::depthwise
