@@ -13,6 +13,7 @@
 #include <random>
 
 #include "base/cpu.h"
+#include "base/process_stats.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "ops/common/isa.h"
@@ -34,22 +35,6 @@ struct BenchConfig {
 };
 
 double Ms(std::chrono::steady_clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-// CPU time of the whole process (every thread), in ms.
-double ProcessCpuMs() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
-// Peak resident set size (VmHWM) in bytes, or -1 when /proc is unavailable.
-long long PeakRssBytes() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
-  return -1;
-}
 
 // Deterministic random data of the tensor's dtype (seeded per input): floats in [-1, 1], integers over their
 // dtype's range (int32 / int64 in [0, 10): they are usually indices or shapes), booleans 0/1.
@@ -133,11 +118,11 @@ int RunBench(const BenchConfig& cfg) {
   wall.reserve(cfg.runs);
   cpu.reserve(cfg.runs);
   for (int r = 0; r < cfg.runs; ++r) {
-    const double c0 = ProcessCpuMs();
+    const double c0 = ProcessCpuSeconds() * 1e3;
     const auto t0 = std::chrono::steady_clock::now();
     Status st = invoke();
     const auto t1 = std::chrono::steady_clock::now();
-    const double c1 = ProcessCpuMs();
+    const double c1 = ProcessCpuSeconds() * 1e3;
     if (!st.ok()) return Fail(st.message());
     wall.push_back(Ms(t1 - t0));
     cpu.push_back(c1 - c0);
@@ -146,7 +131,7 @@ int RunBench(const BenchConfig& cfg) {
   }
   const Stats lat = Summarize(wall);
   const Stats cpu_stats = Summarize(cpu);
-  const long long peak = PeakRssBytes();
+  const long long peak = static_cast<long long>(PeakRssBytes());
   const double images_per_second = lat.median > 0 ? batch * 1e3 / lat.median : 0;
   const std::string isa = cfg.reference ? "reference" : ops::IsaName(ops::SelectedIsa());
 
@@ -170,7 +155,8 @@ int RunBench(const BenchConfig& cfg) {
         {"runs", cfg.runs},
         {"init_ms", init_ms},
         {"first_run_ms", first_ms},
-        {"latency_ms", {{"min", lat.min}, {"median", lat.median}, {"p90", lat.p90}, {"max", lat.max}, {"mean", lat.mean}}},
+        {"latency_ms",
+         {{"min", lat.min}, {"median", lat.median}, {"p90", lat.p90}, {"max", lat.max}, {"mean", lat.mean}}},
         {"cpu_ms", {{"median", cpu_stats.median}, {"mean", cpu_stats.mean}}},
         {"images_per_second", images_per_second},
         {"peak_memory_bytes", peak},

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli_runner.h"
 #include "common/deterministic_inputs.h"
 #include "common/fixtures.h"
 #include "data/idx.h"
@@ -40,28 +41,8 @@ fs::path WorkDir(const std::string& name) {
   return d;
 }
 
-struct CliResult {
-  int code = -1;
-  std::string out, err;
-};
-
-CliResult RunCli(const std::string& args, const std::string& env = "") {
-  const fs::path dir = fs::path(LITEOPT_BINARY_DIR) / "train_test_tmp";
-  fs::create_directories(dir);
-  const std::string err_file = (dir / ("stderr_" + std::to_string(::getpid()) + ".txt")).string();
-  const std::string cmd = env + " " + LITEOPT_EXE + " " + args + " 2>" + err_file;
-  CliResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream f(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(f), {});
-  return r;
-}
+using CliResult = liteopt::testing::CliResult;
+CliResult RunCli(const std::string& args, const std::string& env = "") { return liteopt::testing::RunLiteopt(args, env); }
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

@@ -8,32 +8,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/cli_runner.h"
 #include "common/fixtures.h"
 
 namespace liteopt {
 namespace {
 
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
-Output RunBenchCli(const std::string& args) {
-  const std::string dir = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp";
-  std::filesystem::create_directories(dir);
-  const std::string err_file = dir + "/bench_stderr_" + std::to_string(::getpid()) + ".txt";
-  const std::string cmd = std::string(LITEOPT_EXE) + " bench " + args + " 2>" + err_file;
-  Output o;
-  FILE* p = popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.out.append(buf, n);
-  const int status = pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream f(err_file);
-  o.err.assign(std::istreambuf_iterator<char>(f), {});
-  return o;
-}
+using Output = testing::CliResult;
+Output RunBenchCli(const std::string& args) { return testing::RunLiteopt("bench " + args); }
 
 std::string Fixture(const std::string& rel) { return "'" + testing::FixturesDir() + "/" + rel + "'"; }
 

@@ -16,12 +16,13 @@ struct CliResult {
   std::string out, err;
 };
 
-// Runs `liteopt ARGS` through the shell (quote paths yourself, e.g. with Quote()).
-inline CliResult RunLiteopt(const std::string& args) {
+// Runs `liteopt ARGS` through the shell (quote paths yourself, e.g. with Quote()); `env` is prefixed to the
+// command line (e.g. "LITEOPT_TRAIN_PLUGIN=/nowhere").
+inline CliResult RunLiteopt(const std::string& args, const std::string& env = "") {
   const std::string dir = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp";
   std::filesystem::create_directories(dir);
   const std::string err_file = dir + "/stderr_" + std::to_string(::getpid()) + ".txt";
-  const std::string cmd = std::string(LITEOPT_EXE) + " " + args + " 2>" + err_file;
+  const std::string cmd = env + " " + std::string(LITEOPT_EXE) + " " + args + " 2>" + err_file;
   CliResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;

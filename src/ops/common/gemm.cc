@@ -53,7 +53,8 @@ void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
       // uint32: the reference's wrapping bias addition.
-      const auto a = static_cast<int32_t>(static_cast<uint32_t>(acc[r * acc_stride + c]) + static_cast<uint32_t>(bias[c]));
+      const auto a =
+          static_cast<int32_t>(static_cast<uint32_t>(acc[r * acc_stride + c]) + static_cast<uint32_t>(bias[c]));
       const int32_t v = conv::Requantize(p, a, c0 + c);
       out[static_cast<size_t>(r) * out_stride + c] =
           e.uint8 ? static_cast<uint8_t>(v) : static_cast<uint8_t>(static_cast<int8_t>(v));

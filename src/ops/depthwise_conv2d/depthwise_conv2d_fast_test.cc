@@ -110,7 +110,8 @@ void CheckQuantized(const Case& c, DType dtype, Numerics numerics, Isa isa, uint
   const std::string what = std::string(DTypeName(dtype)) +
                            (numerics == Numerics::kTfliteRuntime ? " tflite-runtime " : " tflite-builtin ") +
                            Describe(c, seed);
-  testing::ExpectVariantMatchesReference<T>(ir::OpType::DEPTHWISE_CONV_2D, Options(c), numerics, isa, what, build, nullptr, pool);
+  testing::ExpectVariantMatchesReference<T>(ir::OpType::DEPTHWISE_CONV_2D, Options(c), numerics, isa, what, build,
+                                            nullptr, pool);
 }
 
 void CheckFloat(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullptr) {
