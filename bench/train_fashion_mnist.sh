@@ -3,13 +3,14 @@
 # (`--arch mobilenet_v2` at 28x28x1 is that model), optimizer, schedule, epochs, batch and threads.
 # Prints both runs' test accuracy and training throughput; the figures go to docs/PERFORMANCE.md.
 #
-#   bench/train_fashion_mnist.sh [BUILD_DIR] [WORK_DIR] [THREADS]      (EPOCHS=3 by default)
+#   bench/train_fashion_mnist.sh [BUILD_DIR] [WORK_DIR] [THREADS]      (EPOCHS=3, SEED=0 by default)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 work=${2:-/tmp/liteopt-train-bench}
 threads=${3:-1}
 epochs=${EPOCHS:-3}
+seed=${SEED:-0}
 mkdir -p "$work/liteopt"
 
 # All 60,000 training images (no validation split), the 10,000 test images as the validation set.
@@ -20,13 +21,13 @@ fi
 echo "== liteopt train (libtorch $(dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null), $threads thread(s))" >&2
 /usr/bin/time -f "liteopt: %e s wall, %M KB max RSS" \
   "$build/liteopt" train --arch mobilenet_v2 --data "$work/data/train.csv" --val "$work/data/test.csv" \
-  --epochs "$epochs" --batch 128 --lr 0.003 --optimizer adam --lr-schedule onecycle --seed 0 --threads "$threads" \
+  --epochs "$epochs" --batch 128 --lr 0.003 --optimizer adam --lr-schedule onecycle --seed "$seed" --threads "$threads" \
   -o "$work/liteopt/model.tflite" | tee "$work/liteopt/summary.txt"
 
 echo "== PyTorch eager (python3-torch), $threads thread(s)" >&2
 /usr/bin/time -f "pytorch: %e s wall, %M KB max RSS" \
   /usr/bin/python3 "$here/bench/torch_fashion_mnist_peer.py" --notes "$here/../shared/notes" --epochs "$epochs" \
-  --bs 128 --lr 0.003 --threads "$threads" --seed 0 | tee "$work/torch.json"
+  --bs 128 --lr 0.003 --threads "$threads" --seed "$seed" | tee "$work/torch.json"
 
 python3 - "$work" <<'PY'
 import json, sys

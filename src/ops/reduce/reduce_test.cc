@@ -170,6 +170,52 @@ TEST(ElemReduce, SumInt8FloatFormulaWrapsAndMaxInt8) {
   EXPECT_EQ(m.Output<int8_t>(mo), (std::vector<int8_t>{-100, 127}));
 }
 
+// Reducing consecutive axes walks whole rows (the fast path); non-consecutive axes walk element by element.
+// The same data laid out both ways must give bit-identical float sums and identical int8 means: the row walk
+// must add each output's elements in the same order.
+TEST(ElemReduce, RowWalkEqualsElementWalk) {
+  const int n = 2, h = 7, w = 5, c = 33;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> nhwc(n * h * w * c), hnwc(nhwc.size());
+  for (auto& v : nhwc) v = normal(rng);
+  const auto i8 = Random<int8_t>(nhwc.size(), -128, 127, 5);
+  std::vector<int8_t> i8_hnwc(i8.size());
+  for (int b = 0; b < n; ++b)
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        for (int k = 0; k < c; ++k) {
+          const int from = ((b * h + y) * w + x) * c + k, to = ((y * n + b) * w + x) * c + k;
+          hnwc[to] = nhwc[from];
+          i8_hnwc[to] = i8[from];
+        }
+  for (auto type : {ir::OpType::MEAN, ir::OpType::SUM, ir::OpType::REDUCE_MAX}) {
+    OpTester rows(type, Keep(false)), elements(type, Keep(false));
+    rows.AddInput<float>(DType::kFloat32, {n, h, w, c}, nhwc);
+    rows.AddInput<int32_t>(DType::kInt32, {2}, {1, 2}, {}, true);
+    elements.AddInput<float>(DType::kFloat32, {h, n, w, c}, hnwc);
+    elements.AddInput<int32_t>(DType::kInt32, {2}, {0, 2}, {}, true);
+    const int ro = rows.AddOutput(DType::kFloat32), eo = elements.AddOutput(DType::kFloat32);
+    ASSERT_TRUE(rows.Run().ok());
+    ASSERT_TRUE(elements.Run().ok());
+    const auto a = rows.Output<float>(ro), b = elements.Output<float>(eo);
+    ASSERT_EQ(a.size(), static_cast<size_t>(n * c));
+    ASSERT_EQ(b.size(), a.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << ir::OpTypeName(type) << " output " << i;
+  }
+  // int8 MEAN with different input/output scales (the float-formula path for both layouts: built-in numerics).
+  auto int8_mean = [&](const std::vector<int32_t>& shape, const std::vector<int8_t>& data, std::vector<int32_t> axes) {
+    OpTester t(ir::OpType::MEAN, Keep(false));
+    t.set_numerics(Numerics::kTfliteBuiltin);
+    t.AddInput<int8_t>(DType::kInt8, shape, data, Quant(0.05f, 3));
+    t.AddInput<int32_t>(DType::kInt32, {2}, axes, {}, true);
+    const int o = t.AddOutput(DType::kInt8, Quant(0.02f, -4));
+    EXPECT_TRUE(t.Run().ok());
+    return t.Output<int8_t>(o);
+  };
+  EXPECT_EQ(int8_mean({n, h, w, c}, i8, {1, 2}), int8_mean({h, n, w, c}, i8_hnwc, {0, 2}));
+}
+
 TEST(ElemReduce, PrepareRejectsBadAxes) {
   {
     OpTester t(ir::OpType::MEAN);
