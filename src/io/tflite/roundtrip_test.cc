@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "io/tflite/reader.h"
+#include "io/tflite/schema/tflite_generated.h"
 #include "io/tflite/test_util.h"
 #include "io/tflite/writer.h"
 #include "ir/verifier.h"
@@ -15,6 +16,7 @@
 namespace liteopt::io::tflite {
 namespace {
 
+namespace fb = ::liteopt::tflite_fb;
 using testing::DiffGraphs;
 using testing::FixturesTfliteDir;
 using testing::kBrokenFixture;
@@ -191,6 +193,32 @@ TEST(TfliteWriter, ScalesWithoutZeroPointsGetZeros) {
   auto back = ReadTfliteBuffer(Share(*bytes), "zp");
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ((*back)->main().tensors[0].quant.zero_point, std::vector<int64_t>{0});
+}
+
+TEST(TfliteWriter, EqualZeroPointVectorsAreStoredOnce) {
+  // Three per-channel tensors: two with all-zero zero points (one spelled out, one implied by scales alone) and
+  // one with other values. The file must hold one shared zero vector and read back with every value intact.
+  ir::Graph g = OneTensorGraph();
+  g.buffers[1] = ir::Buffer::Owned({1, 2, 3, 4});
+  auto& tensors = g.main().tensors;
+  tensors.resize(3, tensors[0]);
+  for (auto& t : tensors) {
+    t.quant.scale = {0.5f, 0.25f, 0.125f, 1.0f};
+    t.quant.quantized_dimension = 0;
+  }
+  tensors[0].quant.zero_point = {0, 0, 0, 0};
+  tensors[2].quant.zero_point = {1, 2, 3, 4};
+  g.main().outputs = {0, 1, 2};
+  auto bytes = SerializeTflite(g);
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  const auto* file_tensors = fb::GetModel(bytes->data())->subgraphs()->Get(0)->tensors();
+  const auto zero_points = [&](int i) { return file_tensors->Get(i)->quantization()->zero_point(); };
+  EXPECT_EQ(zero_points(0), zero_points(1)) << "equal zero-point vectors must share one vector in the file";
+  EXPECT_NE(zero_points(0), zero_points(2));
+  auto back = ReadTfliteBuffer(Share(*bytes), "shared zero points");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ((*back)->main().tensors[1].quant.zero_point, (std::vector<int64_t>{0, 0, 0, 0}));
+  EXPECT_EQ((*back)->main().tensors[2].quant.zero_point, (std::vector<int64_t>{1, 2, 3, 4}));
 }
 
 TEST(TfliteWriter, ModelsAbove2GiBAreUnsupported) {
