@@ -491,10 +491,11 @@ TEST(ConvertFixtures, SizeRatiosOnARealModel) {
   const size_t q_bytes = io::tflite::SerializeTflite(*q)->size();
   const double r8 = q_bytes / fsize;
   const double r16 = io::tflite::SerializeTflite(*f16)->size() / fsize;
-  // The per-channel parameters (36,181 scales with int64 zero points, 434 KB) cost 3 points over the weights'
-  // 0.25x, in the official converter's file as in ours: ours must be no larger than the official one.
-  EXPECT_LE(q_bytes, fs::file_size(FixturesDir() + "/tflite/coral/tf2_mobilenet_v2_1.0_224_ptq.tflite"));
-  EXPECT_LE(r8, 0.29);
+  // The per-channel parameters (36,181 scales with int64 zero points on weights and biases) cost 3 points over
+  // the weights' 0.25x in the official converter's file (0.29x); ours stores equal zero-point vectors once
+  // (0.271x), so it must stay well below the official file's size.
+  EXPECT_LE(q_bytes, fs::file_size(FixturesDir() + "/tflite/coral/tf2_mobilenet_v2_1.0_224_ptq.tflite") * 0.95);
+  EXPECT_LE(r8, 0.275);
   EXPECT_LE(r16, 0.52);
   std::printf("MobileNetV2-1.0-224: int8 %.3fx, float16 %.3fx of the float file\n", r8, r16);
 }
