@@ -10,6 +10,8 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev
   libjpeg62-turbo-dev libpng-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev
+  # Keras .h5 models (src/io/keras): the HDF5 C library.
+  libhdf5-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
   # Training (src/train, the libtorch plugin): Debian's libtorch; OpenBLAS replaces the slow reference libblas

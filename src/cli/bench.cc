@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "ops/common/isa.h"
+#include "io/model_file.h"
 #include "runtime/interpreter.h"
 
 namespace liteopt::cli {
@@ -95,8 +96,10 @@ int RunBench(const BenchConfig& cfg) {
   opt.reference = cfg.reference;
   opt.numerics = cfg.numerics == "tflite-builtin" ? ops::Numerics::kTfliteBuiltin : ops::Numerics::kTfliteRuntime;
   const auto t_init = std::chrono::steady_clock::now();
-  auto interp_or = runtime::Interpreter::FromFile(cfg.model, opt);
-  if (!interp_or.ok()) return Fail(interp_or.status().message());
+  auto graph = io::ReadModelFile(cfg.model);
+  if (!graph.ok()) return Fail(graph.status().message());
+  auto interp_or = runtime::Interpreter::Create(std::move(*graph), opt);
+  if (!interp_or.ok()) return Fail(cfg.model + ": " + interp_or.status().message());
   const double init_ms = Ms(std::chrono::steady_clock::now() - t_init);
   runtime::Interpreter& interp = **interp_or;
 
@@ -219,7 +222,7 @@ Command AddBenchCommand(CLI::App& root) {
   auto cfg = std::make_shared<BenchConfig>();
   CLI::App* app = root.add_subcommand(
       "bench", "Measure a model's latency and memory on random inputs (init, first run, min/median/p90/max)");
-  app->add_option("model", cfg->model, "a .tflite file")->required();
+  app->add_option("model", cfg->model, "a .tflite file or a Keras .h5 model")->required();
   app->add_option("--threads", cfg->threads, "threads for inference (capped at the cores this process may use)")
       ->check(CLI::Range(1, 256));
   app->add_option("--warmup", cfg->warmup, "untimed invokes after the first")->check(CLI::Range(0, 100000));

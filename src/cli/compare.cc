@@ -53,19 +53,10 @@ int RunCompare(const CompareConfig& cfg) {
         o.baseline = static_cast<int>(i);
     if (o.baseline < 0) return Fail("--baseline " + cfg.baseline + " is not one of the models compared");
   }
-  std::unique_ptr<Progress> bar;
-  std::string label;
-  o.on_model = [&](size_t i, size_t count, const std::string& path) {
-    if (bar) bar->Done();
-    bar.reset();
-    label = "[" + std::to_string(i + 1) + "/" + std::to_string(count) + "] " + fs::path(path).filename().string();
-  };
-  o.eval.progress = [&](size_t done, size_t total) {
-    if (!bar) bar = std::make_unique<Progress>(label, total, cfg.json);
-    bar->Update(done);
-  };
+  CompareProgress progress(cfg.json);
+  progress.Attach(&o);
   auto report = eval::Compare(cfg.models, o);
-  if (bar) bar->Done();
+  progress.Done();
   if (!report.ok()) return Fail(report.status().message());
 
   for (const auto& [path, text] :
@@ -75,21 +66,7 @@ int RunCompare(const CompareConfig& cfg) {
     std::fprintf(stderr, "liteopt: wrote %s\n", path.c_str());
   }
   if (cfg.json) {
-    nlohmann::json j;
-    j["data"] = report->data_csv;
-    j["baseline"] = report->baseline;
-    j["baseline_reason"] = report->baseline_reason;
-    j["models"] = nlohmann::json::array();
-    for (const auto& row : report->rows) {
-      nlohmann::json m = EvalJson(row.result, false);
-      m["name"] = row.name;
-      m["top1_delta"] = row.top1_delta;
-      m["agreement"] = row.agreement;
-      m["agreement_n"] = row.agreement_n;
-      j["models"].push_back(m);
-    }
-    j["hints"] = report->hints;
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", CompareJson(*report).dump(2).c_str());
   } else {
     std::printf("%s", eval::RenderText(*report).c_str());
   }
@@ -104,7 +81,7 @@ Command AddCompareCommand(CLI::App& root) {
       "compare",
       "Compare variants of a classifier on one test set: size, gzipped size, top-1 and its delta to the "
       "float model, agreement with it, latency, images/s; Markdown and HTML reports");
-  app->add_option("models", cfg->models, ".tflite files, in the order of the table")->required();
+  app->add_option("models", cfg->models, ".tflite (or Keras .h5) files, in the order of the table")->required();
   cfg->eval.Add(*app);
   app->add_option("--baseline", cfg->baseline,
                   "the reference model for deltas and agreement (default: the first float32 model given)");

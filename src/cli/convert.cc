@@ -9,8 +9,10 @@
 
 #include "cli/commands.h"
 #include "cli/dataset_flags.h"
+#include "cli/samples.h"
 #include "data/model_input.h"
 #include "data/pipeline.h"
+#include "io/model_file.h"
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
 #include "quant/convert.h"
@@ -24,6 +26,7 @@ namespace fs = std::filesystem;
 
 struct ConvertConfig {
   std::string input, output;
+  std::string keras_config;
   std::string optimize;
   std::string representative;
   int samples = 300;
@@ -71,28 +74,8 @@ Status CheckOutputPath(const std::string& in, const std::string& out) {
 }
 
 Result<std::vector<std::vector<uint8_t>>> LoadRepresentative(const ConvertConfig& cfg, const ir::Graph& g) {
-  const ir::Subgraph& sg = g.main();
-  if (sg.inputs.size() != 1)
-    return Unsupported("--representative-data: the model has " + std::to_string(sg.inputs.size()) +
-                       " inputs; calibration from images supports one image input");
-  const ir::Tensor& t = sg.tensors[sg.inputs[0]];
-  data::InputTensorInfo info{t.name, t.shape, t.dtype, t.quant.quantized(),
-                             t.quant.scale.empty() ? 0.0f : t.quant.scale[0],
-                             t.quant.zero_point.empty() ? 0 : static_cast<int32_t>(t.quant.zero_point[0])};
-  auto spec = data::ModelInputSpecFor(info, cfg.normalize, cfg.dataset.ResizeMethod());
-  if (!spec.ok()) return Status(spec.status()).Prepend("--representative-data " + cfg.representative);
-  auto loaded = LoadCsvSource(cfg.representative, cfg.dataset, nullptr);
-  if (!loaded.ok()) return Status(loaded.status()).Prepend("--representative-data");
-  data::RepresentativeOptions ro;
-  ro.count = cfg.samples;
-  ro.seed = cfg.seed;
-  ro.skip_bad = cfg.dataset.skip_bad;
-  ro.jpeg_dct_scaling = !cfg.dataset.exact_decode;
-  auto samples = data::RepresentativeSamples(loaded->source, *spec, ro);
-  if (!samples.ok()) return Status(samples.status()).Prepend("--representative-data " + cfg.representative);
-  if (samples->empty())
-    return InvalidArgument("--representative-data " + cfg.representative + ": no usable rows (0 samples)");
-  return samples;
+  return LoadModelSamples(cfg.representative, g, {cfg.samples, cfg.seed, cfg.normalize}, cfg.dataset,
+                          "--representative-data");
 }
 
 void CopyLabels(const std::string& in, const std::string& out) {
@@ -110,7 +93,7 @@ int RunConvert(const ConvertConfig& cfg) {
   if (!options.ok()) return Fail(options.status().message());
   Status out_ok = CheckOutputPath(cfg.input, cfg.output);
   if (!out_ok.ok()) return Fail(out_ok.message());
-  auto graph = io::tflite::ReadTfliteFile(cfg.input);
+  auto graph = io::ReadModelFile(cfg.input, {cfg.keras_config});
   if (!graph.ok()) return Fail(graph.status().message());
 
   std::vector<std::vector<uint8_t>> samples;
@@ -154,7 +137,8 @@ Command AddConvertCommand(CLI::App& root) {
   auto cfg = std::make_shared<ConvertConfig>();
   CLI::App* app = root.add_subcommand(
       "convert", "Convert a float .tflite like TFLiteConverter: cleanups, dynamic range, full integer, float16");
-  app->add_option("model", cfg->input, "a float .tflite file (never modified)")->required();
+  app->add_option("model", cfg->input, "a float .tflite file or a Keras .h5 model (never modified)")->required();
+  app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
   app->add_option("-o,--output", cfg->output, "the .tflite file to write (atomically)")->required();
   app->add_option("--optimize", cfg->optimize, "'default' quantizes (dynamic range, or full integer with data)")
       ->check(CLI::IsMember({"default"}));

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/format.h"
 
 namespace liteopt::cli {
 
-void EvalFlags::Add(CLI::App& app) {
-  app.add_option("--data", data, "labelled test set: a CSV with filename and label columns")->required();
+void EvalFlags::Add(CLI::App& app, bool with_data) {
+  if (with_data) app.add_option("--data", data, "labelled test set: a CSV with filename and label columns")->required();
   app.add_option("--labels", labels,
                  "class names, one per line (line index = the model's class id); default: labels.txt beside the "
                  "model, else the CSV's labels in sorted order");
@@ -39,6 +40,23 @@ eval::EvalOptions EvalFlags::Options() const {
   o.top_k = top_k;
   o.batched = !no_batched;
   return o;
+}
+
+void CompareProgress::Attach(eval::CompareOptions* o) {
+  o->on_model = [this](size_t i, size_t count, const std::string& path) {
+    Done();
+    label_ = "[" + std::to_string(i + 1) + "/" + std::to_string(count) + "] " +
+             std::filesystem::path(path).filename().string();
+  };
+  o->eval.progress = [this](size_t done, size_t total) {
+    if (!bar_) bar_ = std::make_unique<Progress>(label_, total, quiet_);
+    bar_->Update(done);
+  };
+}
+
+void CompareProgress::Done() {
+  if (bar_) bar_->Done();
+  bar_.reset();
 }
 
 std::string NormalizationText(data::PixelNormalization n) {
@@ -108,6 +126,24 @@ nlohmann::json EvalJson(const eval::EvalResult& r, bool details) {
       j["confusion_cells"] = cells;
     }
   }
+  return j;
+}
+
+nlohmann::json CompareJson(const eval::CompareReport& report) {
+  nlohmann::json j;
+  j["data"] = report.data_csv;
+  j["baseline"] = report.baseline;
+  j["baseline_reason"] = report.baseline_reason;
+  j["models"] = nlohmann::json::array();
+  for (const auto& row : report.rows) {
+    nlohmann::json m = EvalJson(row.result, false);
+    m["name"] = row.name;
+    m["top1_delta"] = row.top1_delta;
+    m["agreement"] = row.agreement;
+    m["agreement_n"] = row.agreement_n;
+    j["models"].push_back(m);
+  }
+  j["hints"] = report.hints;
   return j;
 }
 

@@ -47,7 +47,7 @@ Command AddEvaluateCommand(CLI::App& root) {
   auto cfg = std::make_shared<EvaluateConfig>();
   CLI::App* app = root.add_subcommand(
       "evaluate", "Accuracy (top-1, top-k, per class, confusion matrix), images/s, latency and size of a classifier");
-  app->add_option("model", cfg->model, "a .tflite image classifier")->required();
+  app->add_option("model", cfg->model, "a .tflite image classifier or a Keras .h5 one")->required();
   cfg->eval.Add(*app);
   app->add_option("--top-k", cfg->eval.top_k, "k of the top-k accuracy (top-5 is always reported)")
       ->check(CLI::Range(1, 1000));

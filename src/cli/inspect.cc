@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "io/model_file.h"
 #include "io/tflite/reader.h"
 #include "runtime/interpreter.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 struct InspectConfig {
   std::string model;
+  std::string keras_config;
   bool json = false;
   bool all_buffers = false;
 };
@@ -50,9 +52,11 @@ bool HasFusedActivation(const ir::Op& op) {
 }
 
 int RunInspect(const InspectConfig& cfg) {
-  auto graph_or = io::tflite::ReadTfliteFile(cfg.model);
-  if (!graph_or.ok()) return Fail(graph_or.status().message());
-  std::shared_ptr<ir::Graph> graph = std::move(graph_or).value();
+  auto model_or = io::ReadModel(cfg.model, {cfg.keras_config});
+  if (!model_or.ok()) return Fail(model_or.status().message());
+  const io::ModelFile& model = *model_or;
+  std::shared_ptr<ir::Graph> graph = model.graph;
+  const bool keras = model.format == io::ModelFormat::kKeras;
   const ir::Subgraph& sg = graph->main();
 
   struct stat st {};
@@ -96,6 +100,13 @@ int RunInspect(const InspectConfig& cfg) {
     nlohmann::json j;
     j["model"] = cfg.model;
     j["file_size_bytes"] = file_size;
+    j["format"] = keras ? "keras" : "tflite";
+    if (keras) {
+      j["keras_version"] = model.keras_version;
+      j["keras_backend"] = model.keras_backend;
+      j["keras_model_class"] = model.keras_class;
+      if (!model.keras_loss.empty()) j["keras_loss"] = model.keras_loss;
+    }
     j["description"] = graph->description;
     j["schema_version"] = graph->version;
     j["min_runtime_version"] = min_runtime;
@@ -129,6 +140,11 @@ int RunInspect(const InspectConfig& cfg) {
   }
 
   std::printf("Model      %s (%s)\n", cfg.model.c_str(), HumanBytes(file_size).c_str());
+  if (keras)
+    std::printf("Keras      %s model, keras_version %s, backend %s%s%s (read as the graph below)\n",
+                model.keras_class.c_str(), model.keras_version.empty() ? "?" : model.keras_version.c_str(),
+                model.keras_backend.empty() ? "?" : model.keras_backend.c_str(),
+                model.keras_loss.empty() ? "" : ", loss ", model.keras_loss.c_str());
   std::printf("Converter  %s; schema v%u%s%s; %zu subgraph%s\n",
               graph->description.empty() ? "(no description)" : graph->description.c_str(), graph->version,
               min_runtime.empty() ? "" : "; min runtime ", min_runtime.c_str(), graph->subgraphs.size(),
@@ -187,7 +203,8 @@ int RunInspect(const InspectConfig& cfg) {
 Command AddInspectCommand(CLI::App& root) {
   auto cfg = std::make_shared<InspectConfig>();
   CLI::App* app = root.add_subcommand("inspect", "Show a model's inputs, outputs, ops, sizes and memory plan");
-  app->add_option("model", cfg->model, "a .tflite file")->required();
+  app->add_option("model", cfg->model, "a .tflite file or a Keras .h5 model")->required();
+  app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
   app->add_flag("--json", cfg->json, "print one JSON object instead of tables");
   app->add_flag("--all-buffers", cfg->all_buffers, "list every constant buffer, not only the 10 largest");
   return {app, [cfg] { return RunInspect(*cfg); }};

@@ -16,8 +16,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("liteopt ") + LITEOPT_VERSION);
   app.require_subcommand(1);
   std::vector<Command> commands = {AddInspectCommand(app), AddRunCommand(app), AddDataCommand(app),
-                                  AddBenchCommand(app), AddTrainCommand(app),
-                                  AddEvaluateCommand(app), AddCompareCommand(app), AddConvertCommand(app)};
+                                  AddBenchCommand(app), AddTrainCommand(app), AddQatCommand(app),
+                                  AddPruneCommand(app), AddEvaluateCommand(app), AddCompareCommand(app),
+                                  AddConvertCommand(app), AddDebugQuantCommand(app), AddOptimizeCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

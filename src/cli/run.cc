@@ -13,6 +13,7 @@
 #include "data/image.h"
 #include "data/model_input.h"
 #include "data/npy.h"
+#include "io/model_file.h"
 #include "runtime/interpreter.h"
 
 namespace liteopt::cli {
@@ -21,6 +22,7 @@ namespace {
 
 struct RunConfig {
   std::string model;
+  std::string keras_config;
   std::vector<std::string> inputs;
   std::string output_dir;
   int threads = 1;
@@ -123,8 +125,10 @@ int RunRun(const RunConfig& cfg) {
   opt.num_threads = cfg.threads;
   opt.reference = cfg.reference;
   opt.numerics = cfg.numerics == "tflite-builtin" ? ops::Numerics::kTfliteBuiltin : ops::Numerics::kTfliteRuntime;
-  auto interp_or = runtime::Interpreter::FromFile(cfg.model, opt);
-  if (!interp_or.ok()) return Fail(interp_or.status().message());
+  auto graph = io::ReadModelFile(cfg.model, {cfg.keras_config});
+  if (!graph.ok()) return Fail(graph.status().message());
+  auto interp_or = runtime::Interpreter::Create(std::move(*graph), opt);
+  if (!interp_or.ok()) return Fail(cfg.model + ": " + interp_or.status().message());
   runtime::Interpreter& interp = **interp_or;
 
   if (static_cast<int>(cfg.inputs.size()) != interp.num_inputs()) {
@@ -202,7 +206,8 @@ int RunRun(const RunConfig& cfg) {
 Command AddRunCommand(CLI::App& root) {
   auto cfg = std::make_shared<RunConfig>();
   CLI::App* app = root.add_subcommand("run", "Run a model once on .npy tensors or images; write outputs, print top-5");
-  app->add_option("model", cfg->model, "a .tflite file")->required();
+  app->add_option("model", cfg->model, "a .tflite file or a Keras .h5 model")->required();
+  app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
   app->add_option("-i,--input", cfg->inputs,
                   "one per model input, in order: a .npy file (dtype and shape checked) or an image (JPEG, PNG, BMP)");
   app->add_option("-o,--output-dir", cfg->output_dir, "write output_0.npy, output_1.npy, ... here");

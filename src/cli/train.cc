@@ -12,6 +12,7 @@
 #include "base/cpu.h"
 #include "cli/commands.h"
 #include "cli/dataset_flags.h"
+#include "cli/train_plugin.h"
 #include "train/train_api.h"
 
 namespace liteopt::cli {
@@ -46,35 +47,48 @@ int RunTrain(TrainFlags& flags) {
     cfg.input_width = size->width;
     cfg.input_channels = size->channels;
   }
-  cfg.filename_column = flags.dataset.filename_column;
-  cfg.label_column = flags.dataset.label_column;
-  cfg.image_root = flags.dataset.image_root;
-  cfg.skip_bad = flags.dataset.skip_bad;
-  cfg.resize = static_cast<int>(flags.dataset.ResizeMethod());
-  cfg.exact_decode = flags.dataset.exact_decode;
-  if (cfg.threads <= 0) cfg.threads = AvailableCores();
-
-  const std::string path = PluginPath();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return Fail(std::string(kNoPluginMessage) + " (no " + path + ")");
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* why = ::dlerror();
-    return Fail("cannot load the training plugin " + path + ": " + (why ? why : "unknown error"));
-  }
-  auto abi = reinterpret_cast<train::TrainAbiFn>(::dlsym(handle, train::kTrainAbiSymbol));
-  auto entry = reinterpret_cast<train::TrainMainFn>(::dlsym(handle, train::kTrainEntryPoint));
-  if (abi == nullptr || entry == nullptr || abi() != train::kTrainPluginAbi) {
-    return Fail("the training plugin " + path + " is from another build of liteopt: rebuild it");
-  }
-  std::string error;
-  const int code = entry(&cfg, &error);
-  // The plugin stays loaded until exit: libtorch does not support being unloaded.
-  if (code == kExitOk || code == train::kTrainInterrupted) return code;
-  return Fail(error.empty() ? "training failed" : error);
+  return RunTrainingPlugin(cfg, flags.dataset);
 }
 
 }  // namespace
+
+Result<void*> TrainingPluginSymbol(const char* symbol) {
+  const std::string path = PluginPath();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Unsupported(std::string(kNoPluginMessage) + " (no " + path + ")");
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    return Unsupported("cannot load the training plugin " + path + ": " + (why ? why : "unknown error"));
+  }
+  // The plugin stays loaded until exit: libtorch does not support being unloaded.
+  auto abi = reinterpret_cast<train::TrainAbiFn>(::dlsym(handle, train::kTrainAbiSymbol));
+  void* entry = ::dlsym(handle, symbol);
+  if (abi == nullptr || entry == nullptr || abi() != train::kTrainPluginAbi)
+    return Unsupported("the training plugin " + path + " is from another build of liteopt: rebuild it");
+  return entry;
+}
+
+void ApplyDatasetFlags(train::TrainConfig& cfg, const DatasetFlags& dataset) {
+  cfg.filename_column = dataset.filename_column;
+  cfg.label_column = dataset.label_column;
+  cfg.image_root = dataset.image_root;
+  cfg.skip_bad = dataset.skip_bad;
+  cfg.resize = static_cast<int>(dataset.ResizeMethod());
+  cfg.exact_decode = dataset.exact_decode;
+  if (cfg.threads <= 0) cfg.threads = AvailableCores();
+}
+
+int RunTrainingPlugin(train::TrainConfig& cfg, const DatasetFlags& dataset) {
+  ApplyDatasetFlags(cfg, dataset);
+  auto symbol = TrainingPluginSymbol(train::kTrainEntryPoint);
+  if (!symbol.ok()) return Fail(symbol.status().message());
+  auto entry = reinterpret_cast<train::TrainMainFn>(*symbol);
+  std::string error;
+  const int code = entry(&cfg, &error);
+  if (code == kExitOk || code == train::kTrainInterrupted) return code;
+  return Fail(error.empty() ? "training failed" : error);
+}
 
 Command AddTrainCommand(CLI::App& root) {
   auto flags = std::make_shared<TrainFlags>();

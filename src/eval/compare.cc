@@ -85,7 +85,7 @@ Result<CompareReport> Compare(const std::vector<std::string>& models, const Comp
           row.name + " (" + std::string(ModelKindName(row.result.kind)) + ") loses " + Points(-row.top1_delta) +
           " points of top-1 against " + report.rows[report.baseline].name +
           ": try percentile calibration (`liteopt convert --calibration percentile`) or keep the worst layers float "
-          "(`--keep-float`); `liteopt debug-quant` (coming) will name them");
+          "(`--keep-float`); `liteopt debug-quant FLOAT QUANT --data CSV` names them");
     }
   }
   return report;

@@ -13,6 +13,7 @@
 #include "base/cpu.h"
 #include "base/quant_math.h"
 #include "data/pipeline.h"
+#include "io/model_file.h"
 #include "runtime/interpreter.h"
 
 namespace liteopt::eval {
@@ -198,6 +199,14 @@ Status CheckClassCount(const std::string& model, const runtime::Interpreter& int
                          "(give the model's own labels.txt with --labels)");
 }
 
+// The model file (.tflite or Keras .h5) in an interpreter.
+Result<std::unique_ptr<runtime::Interpreter>> LoadModel(const std::string& path, const runtime::InterpreterOptions& o) {
+  LITEOPT_ASSIGN_OR_RETURN(std::shared_ptr<ir::Graph> graph, io::ReadModelFile(path));
+  auto interp = runtime::Interpreter::Create(std::move(graph), o);
+  if (!interp.ok()) return Status(interp.status()).Prepend(path);
+  return interp;
+}
+
 // Batch-1 input shape of the model's input tensor.
 std::vector<int32_t> WithBatch(std::vector<int32_t> shape, int batch) {
   if (!shape.empty()) shape[0] = batch;
@@ -215,7 +224,7 @@ ThroughputTrial MeasureBatched(const std::string& model, const runtime::Interpre
   t.mode = "batch " + std::to_string(batch) + " x " + std::to_string(threads) + " thread" + (threads == 1 ? "" : "s");
   runtime::InterpreterOptions opt = base;
   opt.num_threads = threads;
-  auto interp_or = runtime::Interpreter::FromFile(model, opt);
+  auto interp_or = LoadModel(model, opt);
   if (!interp_or.ok()) {
     t.note = interp_or.status().message();
     return t;
@@ -279,7 +288,7 @@ ThroughputTrial MeasureInterpreters(const std::string& model, const runtime::Int
   runtime::InterpreterOptions opt = base;
   opt.num_threads = 1;
   for (int i = 0; i < count; ++i) {
-    auto interp_or = runtime::Interpreter::FromFile(model, opt);
+    auto interp_or = LoadModel(model, opt);
     if (!interp_or.ok()) {
       t.note = interp_or.status().message();
       return t;
@@ -347,7 +356,7 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
   runtime::InterpreterOptions iopt;
   iopt.num_threads = 1;
   LITEOPT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Interpreter> interp,
-                           runtime::Interpreter::FromFile(model_path, iopt));
+                           LoadModel(model_path, iopt));
   LITEOPT_ASSIGN_OR_RETURN(ClassifierIo io, FindClassifierIo(*interp, model_path, o));
   r.kind = ClassifyModel(interp->graph(), iopt.subgraph);
   r.input = io.spec;

@@ -20,11 +20,6 @@
 
 namespace liteopt::quant {
 
-struct TensorRange {
-  bool valid = false;  // the tensor is a float activation that calibration observed
-  float min = 0.0f, max = 0.0f;
-};
-
 // One range per tensor of the main subgraph (valid only for non-constant float32 tensors). A sample is the
 // float32 bytes of every input at batch 1, concatenated in input order (checked against the sizes). Uses the interpreter's default (optimized) kernels on `threads` threads.
 Result<std::vector<TensorRange>> Calibrate(const ir::Graph& float_graph,

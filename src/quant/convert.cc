@@ -60,6 +60,23 @@ Status CheckKeepFloatNames(const ir::Subgraph& sg, const std::vector<std::string
   return InvalidArgument("--keep-float: " + list + " names no op output tensor and no op type of the model");
 }
 
+// ConvertOptions::activation_ranges index the tensors of the graph as given: valid only when the cleanups
+// changed nothing (same ops, same tensors).
+Result<std::vector<TensorRange>> GivenRanges(const ir::Graph& given, const ir::Graph& cleaned,
+                                             const std::vector<TensorRange>& ranges) {
+  const ir::Subgraph& a = given.main();
+  const ir::Subgraph& b = cleaned.main();
+  if (ranges.size() != a.tensors.size())
+    return InvalidArgument("activation ranges: " + std::to_string(ranges.size()) + " given for a model with " +
+                           std::to_string(a.tensors.size()) + " tensors");
+  if (a.ops.size() != b.ops.size() || a.tensors.size() != b.tensors.size())
+    return InvalidArgument("activation ranges need a model the converter's cleanups leave unchanged (they went from " +
+                           std::to_string(a.ops.size()) + " ops / " + std::to_string(a.tensors.size()) +
+                           " tensors to " + std::to_string(b.ops.size()) + " / " + std::to_string(b.tensors.size()) +
+                           "): give the ranges of the cleaned graph");
+  return ranges;
+}
+
 }  // namespace
 
 Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& options,
@@ -94,7 +111,8 @@ Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& op
       out = QuantizeFloat16(g, options);
       break;
     case Mode::kFullInteger: {
-      if (representative.empty())
+      const bool given = !options.activation_ranges.empty();
+      if (representative.empty() && !given)
         return InvalidArgument("full-integer quantization needs representative samples (--representative-data)");
       const std::vector<std::string> missing = OpsWithoutInt8Form(g, options);
       if (!missing.empty()) {
@@ -103,7 +121,8 @@ Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& op
         msg += ". Keep them in float with --keep-float <op type or output tensor name>";
         return Unsupported(msg);
       }
-      auto ranges = Calibrate(g, representative, options.calibration);
+      auto ranges = given ? GivenRanges(float_model, g, options.activation_ranges)
+                          : Calibrate(g, representative, options.calibration);
       if (!ranges.ok()) return ranges.status();
       out = QuantizeFullInteger(g, options, *ranges);
       break;

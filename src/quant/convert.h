@@ -34,16 +34,27 @@ namespace liteopt::quant {
 enum class Mode { kFloat, kDynamicRange, kFullInteger, kFloat16, kInt16x8 };
 enum class Calibration { kMinMax, kPercentile, kMse, kEntropy };
 
+// The range of values one float tensor takes (calibration's result; QAT's learned ranges).
+struct TensorRange {
+  bool valid = false;  // the tensor is a float activation that calibration observed
+  float min = 0.0f, max = 0.0f;
+};
+
 struct ConvertOptions {
   Mode mode = Mode::kFloat;
   Calibration calibration = Calibration::kMinMax;
   DType io_type = DType::kFloat32;   // kFloat32 (QUANTIZE/DEQUANTIZE at the edges), kInt8 or kUInt8
   bool per_tensor = false;           // per-tensor instead of per-channel weights
   std::vector<std::string> keep_float;  // op output tensor names or op type names left in float
+  // Full integer: activation ranges that replace calibration (quantization-aware training's learned ranges),
+  // one per tensor of the main subgraph. The graph must be one the converter's cleanups leave unchanged (the
+  // output of CleanupGraph, as QAT trains it), so that tensor indices keep their meaning.
+  std::vector<TensorRange> activation_ranges;
 };
 
 // representative: batch-1 input tensors (bytes of the float input; for a model with several inputs, every
-// input's bytes concatenated in input order), required for kFullInteger/kInt16x8.
+// input's bytes concatenated in input order), required for kFullInteger/kInt16x8 unless
+// options.activation_ranges is given.
 // Errors: Unsupported listing every op without an int8 form ("op 3 'name' (LSTM)"), InvalidArgument for
 // samples that do not match the input, a model that is not float, or unknown --keep-float names.
 Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& options,

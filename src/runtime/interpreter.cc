@@ -10,6 +10,7 @@
 
 #include "base/cpu.h"
 #include "io/tflite/reader.h"
+#include "io/tflite/sparse.h"
 #include "ir/verifier.h"
 #include "runtime/memory_planner.h"
 
@@ -133,6 +134,7 @@ Status Interpreter::AllocateTensors() {
       r.data = const_cast<uint8_t*>(b.data);  // kernels never write inputs
       r.bytes = b.size;
       memory_.constant_bytes += b.size;
+      if (t.sparsity) LITEOPT_RETURN_IF_ERROR(DensifyConstant(r));
     }
   }
   // Graph inputs are sized before any prepare, so kernels only ever see tensors within the limits.
@@ -183,10 +185,6 @@ Status Interpreter::AllocateTensors() {
     ops::KernelContext& ctx = *contexts_[oi];
     for (ops::TensorRef* in : ctx.inputs) {
       if (in == nullptr) continue;
-      if (in->ir->sparsity.has_value() && in->is_const)
-        return Unsupported(ctx.Error(ops::TensorLabel(*in) +
-                                     " is stored in TFLite's sparse format, which liteopt cannot run yet")
-                               .message());
       if (DTypeSize(in->dtype) == 0)
         return Unsupported(ctx.Error(ops::TensorLabel(*in) + " has dtype " + std::string(DTypeName(in->dtype)) +
                                      ", which liteopt cannot run")
@@ -259,6 +257,25 @@ Status Interpreter::AllocateTensors() {
   std::memset(arena_.get(), 0, arena_size);  // page the arena in now, not during the first Invoke
   memory_.arena_bytes = plan.arena_bytes;
   for (size_t k = 0; k < planned.size(); ++k) tensors_[planned[k]].data = arena_.get() + plan.offsets[k];
+  return Status::Ok();
+}
+
+// Constants stored in TFLite's sparse format (pruned weights) are expanded once, here: every kernel, and the
+// DENSIFY op, then reads dense data.
+Status Interpreter::DensifyConstant(ops::TensorRef& r) {
+  const ir::Tensor& t = *r.ir;
+  const auto bytes = CheckedBytes(r, options_.max_tensor_bytes);
+  if (!bytes) return InvalidArgument("sparse constant " + TensorBytesError(r, options_.max_tensor_bytes));
+  if (memory_.persistent_bytes + *bytes > options_.max_memory_bytes)
+    return InvalidArgument("densifying sparse constants needs more than the " +
+                           std::to_string(options_.max_memory_bytes >> 20) +
+                           " MiB limit (InterpreterOptions::max_memory_bytes)");
+  auto dense = io::tflite::DensifyTensor(t, graph_->data(t));
+  if (!dense.ok()) return dense.status();
+  memory_.persistent_bytes += dense->size();
+  persistent_.push_back(std::move(dense).value());
+  r.data = persistent_.back().data();
+  r.bytes = persistent_.back().size();
   return Status::Ok();
 }
 

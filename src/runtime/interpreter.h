@@ -99,6 +99,7 @@ class Interpreter {
       : graph_(std::move(g)), options_(o) {}
   template <typename T>
   static bool DTypeOf(DType d);
+  Status DensifyConstant(ops::TensorRef& r);  // a sparse constant's dense values into persistent memory
 
   std::shared_ptr<const ir::Graph> graph_;
   InterpreterOptions options_;
@@ -108,7 +109,7 @@ class Interpreter {
   std::vector<std::unique_ptr<ops::KernelContext>> contexts_;
   std::vector<const ops::Kernel*> kernels_;
   std::vector<bool> folded_;
-  std::vector<std::vector<uint8_t>> persistent_;  // storage of folded outputs and variables
+  std::vector<std::vector<uint8_t>> persistent_;  // storage of folded outputs, variables, densified constants
   std::unique_ptr<uint8_t[], void (*)(void*)> arena_{nullptr, nullptr};
   MemoryStats memory_;
   bool profiling_ = false;

@@ -74,10 +74,11 @@ at::Tensor PadSpatial(const at::Tensor& x, const Layer& l, double fill, std::vec
   return at::constant_pad_nd(x, {left, right, top, bottom}, fill);
 }
 
-at::Tensor ConvForward(const Layer& l, const at::Tensor& x, int64_t groups) {
+at::Tensor ConvForward(const Layer& l, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                       int64_t groups) {
   std::vector<int64_t> pad;
   const at::Tensor in = PadSpatial(x, l, 0.0, &pad);
-  return at::conv2d(in, l.weight, l.bias, {l.stride_h, l.stride_w}, pad, {l.dilation_h, l.dilation_w}, groups);
+  return at::conv2d(in, weight, bias, {l.stride_h, l.stride_w}, pad, {l.dilation_h, l.dilation_w}, groups);
 }
 
 at::Tensor PoolForward(const Layer& l, const at::Tensor& x) {
@@ -502,6 +503,7 @@ class GraphImporter {
   int NewValue(int tensor) {
     const auto& s = sg_.tensors[tensor].shape;
     net_.value_shapes.emplace_back(s.begin(), s.end());
+    net_.value_tensors.push_back(tensor);
     return static_cast<int>(net_.value_shapes.size()) - 1;
   }
   std::string Where(int op) const {
@@ -814,20 +816,26 @@ at::Tensor Net::Predict(const at::Tensor& x) const {
 
 at::Tensor Net::Run(const at::Tensor& x, bool training, int stop) const {
   std::vector<at::Tensor> v(value_shapes.size());
-  v[input] = x;
-  for (const Layer& l : layers) {
-    const at::Tensor& a = v[l.inputs[0]];
+  v[input] = quant ? quant->Value(input, x, training) : x;
+  for (size_t li = 0; li < layers.size(); ++li) {
+    const Layer& l = layers[li];
+    std::vector<at::Tensor> in;
+    for (int id : l.inputs) in.push_back(quant ? quant->Read(li, id, v[id]) : v[id]);
+    const at::Tensor& a = in[0];
+    auto weights = [&] { return quant ? quant->Weights(li, l.weight, l.bias) : std::make_pair(l.weight, l.bias); };
     at::Tensor y;
     switch (l.kind) {
       case LayerKind::kConv:
-        y = ConvForward(l, a, 1);
+      case LayerKind::kDepthwiseConv: {
+        const auto [w, b] = weights();
+        y = ConvForward(l, a, w, b, l.kind == LayerKind::kConv ? 1 : a.size(1));
         break;
-      case LayerKind::kDepthwiseConv:
-        y = ConvForward(l, a, a.size(1));
+      }
+      case LayerKind::kDense: {
+        const auto [w, b] = weights();
+        y = at::linear(ToIrOrder(a).reshape({-1, w.size(1)}), w, b);
         break;
-      case LayerKind::kDense:
-        y = at::linear(ToIrOrder(a).reshape({-1, l.weight.size(1)}), l.weight, l.bias);
-        break;
+      }
       case LayerKind::kBatchNorm:
         y = at::batch_norm(a, l.gamma, l.beta, l.running_mean, l.running_var, training && !l.frozen, l.bn_momentum,
                            l.bn_eps, false);
@@ -837,7 +845,7 @@ at::Tensor Net::Run(const at::Tensor& x, bool training, int stop) const {
         break;
       case LayerKind::kAdd:
       case LayerKind::kMul: {
-        const at::Tensor& b = l.constant.defined() ? l.constant : v[l.inputs[1]];
+        const at::Tensor b = !l.constant.defined() ? in[1] : quant ? quant->Constant(li, l.constant) : l.constant;
         y = l.kind == LayerKind::kAdd ? a + b : a * b;
         break;
       }
@@ -871,9 +879,7 @@ at::Tensor Net::Run(const at::Tensor& x, bool training, int stop) const {
         break;
       }
       case LayerKind::kConcat: {
-        std::vector<at::Tensor> parts;
-        for (int in : l.inputs) parts.push_back(v[in]);
-        y = at::cat(parts, a.dim() == 4 ? NchwDim(l.dims[0]) : l.dims[0]);
+        y = at::cat(in, a.dim() == 4 ? NchwDim(l.dims[0]) : l.dims[0]);
         break;
       }
       case LayerKind::kSoftmax:
@@ -884,7 +890,7 @@ at::Tensor Net::Run(const at::Tensor& x, bool training, int stop) const {
         break;
     }
     if (l.kind != LayerKind::kBatchNorm) y = Activate(y, l.activation);  // logistic layers have kNone
-    v[l.output] = std::move(y);
+    v[l.output] = quant ? quant->Value(l.output, y, training) : std::move(y);
     if (l.output == stop) return v[stop];
   }
   return v[stop];
@@ -913,6 +919,8 @@ std::vector<std::pair<std::string, at::Tensor>> Net::State() const {
       if (t->defined() && seen.insert(t->unsafeGetTensorImpl()).second)
         out.emplace_back("l" + std::to_string(i) + "_" + field, *t);
   }
+  if (quant)
+    for (auto& entry : quant->State()) out.push_back(std::move(entry));
   return out;
 }
 

@@ -73,6 +73,26 @@ struct Layer {
   int weight_buffer = -1, bias_buffer = -1;
 };
 
+// Fake quantization for quantization-aware training (qat.h implements it). When a Net has one, Run passes every
+// value, every layer input, and the weights of every layer through it, at the points where the int8 model has
+// int8 tensors. The functions may update moving-average ranges (training) but never the net.
+class QuantSimulation {
+ public:
+  virtual ~QuantSimulation() = default;
+  // Value `value` as produced (the graph input, or layer outputs): its range is tracked when `training`, and it
+  // comes back fake-quantized when its producer is an int8 op.
+  virtual at::Tensor Value(int value, const at::Tensor& x, bool training) const = 0;
+  // Input `value` as layer `layer` reads it (quantized there when the layer is int8 and the producer is float).
+  virtual at::Tensor Read(size_t layer, int value, const at::Tensor& x) const = 0;
+  // Weights and bias of a conv / depthwise / dense layer as its int8 kernel uses them.
+  virtual std::pair<at::Tensor, at::Tensor> Weights(size_t layer, const at::Tensor& weight,
+                                                    const at::Tensor& bias) const = 0;
+  // The constant operand of a kAdd / kMul layer.
+  virtual at::Tensor Constant(size_t layer, const at::Tensor& c) const = 0;
+  // Tensors a checkpoint must hold besides the net's (the ranges), under stable names.
+  virtual std::vector<std::pair<std::string, at::Tensor>> State() const = 0;
+};
+
 struct Net {
   std::string arch;  // "small_cnn", "mobilenet_v2" or "tflite"
   int height = 0, width = 0, channels = 0, num_classes = 0;
@@ -83,6 +103,8 @@ struct Net {
   int output = -1;
   std::shared_ptr<const ir::Graph> source;  // --init: the graph weights are written back into
   int head_layer = -1;  // the layer ReplaceHead gave new weights and class count
+  std::vector<int> value_tensors;  // imported graphs: the source graph's tensor index of every value
+  std::shared_ptr<const QuantSimulation> quant;  // QAT: fake quantization (qat.h); null for float training
 
   // Logits for an NCHW batch (channels_last memory is fastest). Batch norm uses batch statistics and updates
   // its running statistics when `training`; dropout is active when `training`.
@@ -90,7 +112,7 @@ struct Net {
   // The model output (after the final softmax, if any) in inference mode, in the IR's dimension order (NHWC).
   at::Tensor Predict(const at::Tensor& x) const;
   std::vector<at::Tensor> TrainableParameters() const;
-  // Every tensor a checkpoint holds (parameters and batch-norm statistics), under stable names.
+  // Every tensor a checkpoint holds (parameters, batch-norm statistics, QAT ranges), under stable names.
   std::vector<std::pair<std::string, at::Tensor>> State() const;
   // Architecture fingerprint: arch, input size, classes, and every state tensor's name and shape.
   std::string Signature() const;

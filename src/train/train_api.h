@@ -8,17 +8,29 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace liteopt::train {
 
 // Bump when TrainConfig or the entry point changes.
-inline constexpr int kTrainPluginAbi = 1;
+inline constexpr int kTrainPluginAbi = 2;
 inline constexpr const char* kTrainAbiSymbol = "liteopt_train_abi";
 inline constexpr const char* kTrainEntryPoint = "liteopt_train_main";
 inline constexpr const char* kTrainPluginFile = "libliteopt_train.so";
 
 // Exit codes of a training run, on top of cli/commands.h's 0 (ok), 1 (failure), 2 (usage).
 inline constexpr int kTrainInterrupted = 130;  // SIGINT: a checkpoint was saved, resume with --resume
+
+// `liteopt qat`: quantization-aware fine-tuning of TrainConfig::init_model (train/qat.h). TrainConfig::output is
+// then the full-integer model; the float checkpoint is written beside it.
+struct QatConfig {
+  bool enabled = false;
+  std::string io_type = "float32";      // of the int8 model: "float32", "int8" or "uint8"
+  std::vector<std::string> keep_float;  // op types or op output tensor names left in float
+  bool per_tensor = false;              // one weight scale per tensor instead of per output channel
+  int calibration_samples = 300;        // training images the initial ranges are calibrated on (convert's default)
+  std::string float_output;             // default <output stem>.float.tflite
+};
 
 struct TrainConfig {
   // Model: a built-in architecture or a float .tflite to fine-tune.
@@ -58,6 +70,8 @@ struct TrainConfig {
   std::string resume;  // a checkpoint to continue from
   bool quiet = false;
   int64_t max_steps = 0;  // > 0: stop every epoch after this many batches (smoke tests, benchmarks)
+
+  QatConfig qat;  // epochs may be 0 with qat.enabled: calibration only (the PTQ model)
 };
 
 // Entry point exported by the plugin. Returns 0, 1 (error: *error holds the message) or kTrainInterrupted. The

@@ -24,6 +24,7 @@
 #include "io/tflite/writer.h"
 #include "runtime/interpreter.h"
 #include "train/model.h"
+#include "train/train_test_util.h"
 
 namespace liteopt::train {
 namespace {
@@ -31,51 +32,14 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-fs::path WorkDir(const std::string& name) {
-  // Per process: ctest runs each test in its own process, several at once.
-  const fs::path d = fs::path(LITEOPT_BINARY_DIR) / "train_test_tmp" / (name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using testing_util::FashionImages;
+using testing_util::HaveFashion;
+using testing_util::ReadAll;
+using testing_util::RunInterpreter;
+using testing_util::WorkDir;
 
 using CliResult = liteopt::testing::CliResult;
 CliResult RunCli(const std::string& args, const std::string& env = "") { return liteopt::testing::RunLiteopt(args, env); }
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-bool HaveFashion() { return fs::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"); }
-
-// Fashion-MNIST test images as float NHWC in [0, 1] (the pipeline's default normalization).
-at::Tensor FashionImages(int count) {
-  auto images = data::ReadIdxImages(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz");
-  EXPECT_TRUE(images.ok()) << images.status().message();
-  at::Tensor t = at::empty({count, 28, 28, 1});
-  float* p = t.data_ptr<float>();
-  for (int64_t i = 0; i < count * 28 * 28; ++i) p[i] = images->pixels[i] / 255.0f;
-  return t;
-}
-
-// Runs a graph in our interpreter on one NHWC float input; returns the first output.
-std::vector<float> RunInterpreter(const ir::Graph& g, const at::Tensor& nhwc) {
-  auto bytes = io::tflite::SerializeTflite(g);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
-  auto interp = runtime::Interpreter::FromBuffer(std::make_shared<std::vector<uint8_t>>(std::move(*bytes)));
-  EXPECT_TRUE(interp.ok()) << interp.status().message();
-  if (!interp.ok()) return {};
-  auto& in = (*interp)->input(0);
-  EXPECT_EQ(static_cast<int64_t>(in.bytes), nhwc.numel() * 4);
-  std::memcpy((*interp)->input_bytes(0), nhwc.contiguous().data_ptr<float>(), in.bytes);
-  EXPECT_TRUE((*interp)->Invoke().ok());
-  const auto& out = (*interp)->output(0);
-  const float* o = out.as<float>();
-  return std::vector<float>(o, o + out.num_elements());
-}
 
 // Real running statistics: a few training-mode passes over real images, then a few optimizer-free updates of
 // gamma and beta so the fold has non-trivial values everywhere.

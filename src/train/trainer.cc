@@ -23,12 +23,16 @@
 #include <torch/serialize/output-archive.h>
 
 #include "base/file_io.h"
+#include "base/quant_math.h"
 #include "data/dataset.h"
+#include "data/model_input.h"
 #include "data/pipeline.h"
+#include "io/model_file.h"
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
 #include "runtime/interpreter.h"
 #include "train/model.h"
+#include "train/qat.h"
 
 namespace liteopt::train {
 
@@ -321,6 +325,32 @@ std::string SizeText(int h, int w, int c) {
   return std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c);
 }
 
+// The model's input from float pixels: copied, or quantized with the input's parameters (int8 / uint8 I/O).
+void SetInput(runtime::Interpreter& interp, const float* x) {
+  const ops::TensorRef& in = interp.input(0);
+  const int64_t n = in.num_elements();
+  if (in.dtype == DType::kFloat32) {
+    std::memcpy(interp.input_bytes(0), x, n * 4);
+    return;
+  }
+  int32_t qmin, qmax;
+  qmath::DTypeRange(in.dtype, &qmin, &qmax);
+  uint8_t* out = interp.input_bytes(0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t q = qmath::QuantizeValue(x[i], in.scale(), in.zero_point(), qmin, qmax);
+    out[i] = in.dtype == DType::kInt8 ? static_cast<uint8_t>(static_cast<int8_t>(q)) : static_cast<uint8_t>(q);
+  }
+}
+
+// The index of the largest output (float, or int8 / uint8: dequantization keeps the order).
+int TopClass(const ops::TensorRef& out) {
+  const int64_t n = out.num_elements();
+  auto top = [n](const auto* p) { return static_cast<int>(std::max_element(p, p + n) - p); };
+  if (out.dtype == DType::kInt8) return top(out.as<int8_t>());
+  if (out.dtype == DType::kUInt8) return top(out.as<uint8_t>());
+  return top(out.as<float>());
+}
+
 // Runs the written model in liteopt's interpreter over the validation set: the accuracy the .tflite gives.
 Result<double> InterpreterAccuracy(const std::string& model, data::Pipeline& pipeline, int threads) {
   LITEOPT_ASSIGN_OR_RETURN(auto interp, runtime::Interpreter::FromFile(model, {.num_threads = threads}));
@@ -331,26 +361,93 @@ Result<double> InterpreterAccuracy(const std::string& model, data::Pipeline& pip
     LITEOPT_ASSIGN_OR_RETURN(bool more, pipeline.Next(&batch));
     if (!more) break;
     // One image at a time: models with a batch-1 RESHAPE (most converted Keras models) cannot be resized.
-    const size_t image_bytes = batch.data.size() / batch.size;
-    if (interp->input(0).bytes != image_bytes)
-      return InvalidArgument("the model input takes " + std::to_string(interp->input(0).bytes) + " bytes, an image has " +
-                             std::to_string(image_bytes));
+    const ops::TensorRef& in = interp->input(0);
+    const int64_t image_values = static_cast<int64_t>(batch.data.size() / 4 / batch.size);
+    if (in.num_elements() != image_values)
+      return InvalidArgument("the model input takes " + std::to_string(in.num_elements()) + " values, an image has " +
+                             std::to_string(image_values));
     for (int n = 0; n < batch.size; ++n) {
-      std::memcpy(interp->input_bytes(0), batch.data.data() + n * image_bytes, image_bytes);
+      SetInput(*interp, reinterpret_cast<const float*>(batch.data.data()) + n * image_values);
       LITEOPT_RETURN_IF_ERROR(interp->Invoke());
-      const float* row = interp->output_data<float>(0);
-      const int classes = interp->output(0).shape.back();
-      correct += (std::max_element(row, row + classes) - row) == batch.labels[n];
+      correct += TopClass(interp->output(0)) == batch.labels[n];
     }
     count += batch.size;
   }
   return count > 0 ? static_cast<double>(correct) / count : 0.0;
 }
 
-Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
+Result<QatOptions> QatOptionsFrom(const QatConfig& c) {
+  QatOptions o;
+  if (c.io_type == "int8") o.io_type = DType::kInt8;
+  else if (c.io_type == "uint8") o.io_type = DType::kUInt8;
+  else if (c.io_type != "float32") return InvalidArgument("--io-type must be float32, int8 or uint8, got '" + c.io_type + "'");
+  o.keep_float = c.keep_float;
+  o.per_tensor = c.per_tensor;
+  return o;
+}
+
+// QAT's net: init_model cleaned as the converter does, imported with fake quantization whose ranges start from
+// calibration on training images (the same samples `liteopt convert --representative-data` takes from the CSV
+// with the same --samples and --seed).
+Result<Net> PrepareQatNet(const TrainConfig& cfg, std::shared_ptr<const data::SampleSource> train_source,
+                          const data::LabelMap& labels, EpochProgress& progress, int* points) {
+  LITEOPT_ASSIGN_OR_RETURN(QatOptions options, QatOptionsFrom(cfg.qat));
+  LITEOPT_ASSIGN_OR_RETURN(auto graph, io::ReadModelFile(cfg.init_model));
+  const ir::Subgraph& sg = graph->main();
+  if (sg.inputs.size() != 1)
+    return Unsupported(cfg.init_model + ": QAT needs a model with one image input (found " +
+                       std::to_string(sg.inputs.size()) + ")");
+  const ir::Tensor& t = sg.tensors[sg.inputs[0]];
+  if (t.dtype != DType::kFloat32)
+    return Unsupported(cfg.init_model + ": input '" + t.name + "' is " + std::string(DTypeName(t.dtype)) +
+                       "; QAT starts from the float model");
+  auto spec = data::ModelInputSpecFor({t.name, t.shape, t.dtype, false, 0.0f, 0}, cfg.normalize,
+                                      static_cast<data::ResizeMethod>(cfg.resize));
+  if (!spec.ok()) return Status(spec.status()).Prepend(cfg.init_model);
+  data::RepresentativeOptions ro;
+  ro.count = cfg.qat.calibration_samples;
+  ro.seed = cfg.seed;
+  ro.threads = cfg.threads;
+  ro.skip_bad = cfg.skip_bad;
+  ro.jpeg_dct_scaling = !cfg.exact_decode;
+  LITEOPT_ASSIGN_OR_RETURN(auto samples, data::RepresentativeSamples(std::move(train_source), *spec, ro));
+  progress.Note("calibrating the initial activation ranges on " + std::to_string(samples.size()) +
+                " training images");
+  auto prepared = PrepareQat(*graph, options, samples, std::max(cfg.threads, 1));
+  if (!prepared.ok()) return Status(prepared.status()).Prepend(cfg.init_model);
+  Net net = std::move(prepared->net);
+  if (net.num_classes != labels.size())
+    return InvalidArgument(cfg.init_model + " has " + std::to_string(net.num_classes) + " outputs, " + cfg.train_csv +
+                           " " + std::to_string(labels.size()) +
+                           " classes: QAT fine-tunes the model's own classifier (train a new head with `liteopt "
+                           "train --init` first)");
+  *points = static_cast<const FakeQuantizer&>(*net.quant).QuantizedValues();
+  return net;
+}
+
+// Writes the model of the current weights: the float .tflite, or for QAT the float checkpoint and the int8
+// model converted with the learned ranges (checked to load in liteopt before anything is written).
+Status WriteModel(const Net& net, const TrainConfig& cfg, const TrainOutcome& out) {
+  if (!cfg.qat.enabled) {
+    LITEOPT_ASSIGN_OR_RETURN(ir::Graph g, ExportGraph(net));
+    return io::tflite::WriteTfliteFile(g, out.model_path);
+  }
+  LITEOPT_ASSIGN_OR_RETURN(QatOptions options, QatOptionsFrom(cfg.qat));
+  LITEOPT_ASSIGN_OR_RETURN(QatExport e, ExportQat(net, options));
+  auto int8 = std::make_shared<const ir::Graph>(std::move(e.int8_model));
+  auto check = runtime::Interpreter::Create(int8);
+  if (!check.ok())
+    return Internal("the int8 model does not load in liteopt (not written): " + check.status().message());
+  LITEOPT_RETURN_IF_ERROR(io::tflite::WriteTfliteFile(e.float_model, out.float_model_path));
+  return io::tflite::WriteTfliteFile(*int8, out.model_path);
+}
+
+Result<TrainOutcome> TrainImpl(const TrainConfig& cfg, const TrainHooks& hooks) {
   TrainOutcome out;
   if (cfg.output.empty()) return InvalidArgument("no output model (-o)");
-  if (cfg.epochs < 1 || cfg.batch < 1) return InvalidArgument("--epochs and --batch must be at least 1");
+  if (cfg.epochs < (cfg.qat.enabled ? 0 : 1) || cfg.batch < 1)
+    return InvalidArgument("--epochs and --batch must be at least 1");
+  if (cfg.qat.enabled && cfg.init_model.empty()) return InvalidArgument("QAT needs a float model to start from");
   const fs::path output(cfg.output);
   const fs::path dir = output.has_parent_path() ? output.parent_path() : fs::path(".");
   std::error_code ec;
@@ -360,6 +457,9 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
   out.history_csv = (dir / (output.stem().string() + ".history.csv")).string();
   out.history_json = (dir / (output.stem().string() + ".history.json")).string();
   out.checkpoint_path = cfg.checkpoint.empty() ? (dir / (output.stem().string() + ".ckpt")).string() : cfg.checkpoint;
+  if (cfg.qat.enabled)
+    out.float_model_path = cfg.qat.float_output.empty() ? (dir / (output.stem().string() + ".float.tflite")).string()
+                                                        : cfg.qat.float_output;
 
   at::set_num_threads(std::max(cfg.threads, 1));
   // libtorch allocates and frees multi-megabyte activations and gradients every step. With glibc's defaults the
@@ -396,8 +496,10 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
   at::manual_seed(cfg.seed);
   Net net;
   LITEOPT_ASSIGN_OR_RETURN(data::Image first, train_source->Load(0, {}));
-  if (!cfg.init_model.empty()) {
-    LITEOPT_ASSIGN_OR_RETURN(auto graph, io::tflite::ReadTfliteFile(cfg.init_model));
+  if (cfg.qat.enabled) {
+    LITEOPT_ASSIGN_OR_RETURN(net, PrepareQatNet(cfg, train_source, labels, progress, &out.qat_points));
+  } else if (!cfg.init_model.empty()) {
+    LITEOPT_ASSIGN_OR_RETURN(auto graph, io::ReadModelFile(cfg.init_model));
     auto imported = NetFromGraph(graph);
     if (!imported.ok()) return Status(imported.status()).Prepend(cfg.init_model);
     net = std::move(imported).value();
@@ -486,6 +588,7 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
   const int64_t steps_per_epoch = static_cast<int64_t>(train_pipe->batches_per_epoch());
   const int64_t steps = cfg.max_steps > 0 ? std::min<int64_t>(cfg.max_steps, steps_per_epoch) : steps_per_epoch;
   Schedule schedule{cfg.lr_schedule, cfg.lr, std::max<int64_t>(steps * cfg.epochs, 1)};
+  if (hooks.on_start) LITEOPT_RETURN_IF_ERROR(hooks.on_start(net, steps * cfg.epochs));
 
   SigintScope sigint;
   data::Batch batch;
@@ -529,6 +632,7 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
       opt->zero_grad();
       loss.backward();
       opt->step();
+      if (hooks.after_step) hooks.after_step(net, epoch * steps + step);
       loss_sum += loss_value * s[0];
       correct += logits.detach().argmax(1).eq(target.argmax(1)).sum().item<int64_t>();
       seen += s[0];
@@ -565,10 +669,9 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double score = val_pipe ? r.val_accuracy : r.accuracy;
-    const bool best = !val_pipe || score > pos.best_accuracy;
+    const bool best = (!val_pipe || score > pos.best_accuracy) && (!hooks.may_keep || hooks.may_keep(epoch + 1));
     if (best) {
-      LITEOPT_ASSIGN_OR_RETURN(ir::Graph g, ExportGraph(net));
-      LITEOPT_RETURN_IF_ERROR(io::tflite::WriteTfliteFile(g, out.model_path));
+      LITEOPT_RETURN_IF_ERROR(WriteModel(net, cfg, out));
       pos.best_accuracy = score;
       pos.best_epoch = epoch + 1;
     }
@@ -582,6 +685,7 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
     const int done_here = epoch + 1 - start_epoch;
     progress.End(r, best && val_pipe != nullptr, left > 0 ? elapsed / done_here * left : 0);
   }
+  if (cfg.epochs == 0) LITEOPT_RETURN_IF_ERROR(WriteModel(net, cfg, out));  // QAT: the calibrated model
   if (val_pipe) {
     progress.Note("checking " + out.model_path + " in liteopt's interpreter on the validation set...");
     auto acc = InterpreterAccuracy(out.model_path, *val_pipe, std::max(cfg.threads, 1));
@@ -597,9 +701,9 @@ Result<TrainOutcome> TrainImpl(const TrainConfig& cfg) {
 
 }  // namespace
 
-Result<TrainOutcome> Train(const TrainConfig& config) {
+Result<TrainOutcome> Train(const TrainConfig& config, const TrainHooks& hooks) {
   try {
-    return TrainImpl(config);
+    return TrainImpl(config, hooks);
   } catch (const c10::Error& e) {
     return Internal(std::string("libtorch: ") + e.what_without_backtrace());
   } catch (const std::exception& e) {
@@ -621,20 +725,28 @@ extern "C" __attribute__((visibility("default"))) int liteopt_train_main(const l
   }
   if (outcome->interrupted) return kTrainInterrupted;
   const auto& o = *outcome;
-  std::printf("trained %s: %d epochs, %lld parameters\n",
+  std::printf("%s %s: %d epochs, %lld parameters", config->qat.enabled ? "quantization-aware training of" : "trained",
               config->init_model.empty() ? config->arch.c_str() : config->init_model.c_str(), o.epochs_done,
               static_cast<long long>(o.parameters));
+  if (config->qat.enabled) std::printf(", %d int8 tensors simulated", o.qat_points);
+  std::printf("\n");
   if (!o.history.empty()) {
     const auto& last = o.history.back();
     std::printf("last epoch: loss %.4f, accuracy %.4f%s, %.0f images/s\n", last.loss, last.accuracy,
                 last.val_accuracy >= 0 ? (", val accuracy " + std::to_string(last.val_accuracy)).c_str() : "",
                 last.images_per_second);
   }
-  std::printf("best epoch %d (%s accuracy %.4f)\n", o.best_epoch, config->val_csv.empty() ? "training" : "validation",
-              o.best_accuracy);
+  if (o.best_epoch > 0)
+    std::printf("best epoch %d (%s%s accuracy %.4f)\n", o.best_epoch, config->qat.enabled ? "fake-quantized, " : "",
+                config->val_csv.empty() ? "training" : "validation", o.best_accuracy);
   if (o.interpreter_accuracy >= 0)
-    std::printf("the written model in liteopt's interpreter: validation accuracy %.4f\n", o.interpreter_accuracy);
-  std::printf("wrote %s\n      %s\n      %s\n      %s\n      %s\n", o.model_path.c_str(), o.labels_path.c_str(),
-              o.history_csv.c_str(), o.history_json.c_str(), o.checkpoint_path.c_str());
+    std::printf("the written %smodel in liteopt's interpreter: validation accuracy %.4f\n",
+                config->qat.enabled ? "int8 " : "", o.interpreter_accuracy);
+  std::printf("wrote %s%s\n", o.model_path.c_str(), config->qat.enabled ? " (full integer)" : "");
+  if (!o.float_model_path.empty()) std::printf("      %s (float checkpoint)\n", o.float_model_path.c_str());
+  std::printf("      %s\n", o.labels_path.c_str());
+  if (o.epochs_done > 0)
+    std::printf("      %s\n      %s\n      %s\n", o.history_csv.c_str(), o.history_json.c_str(),
+                o.checkpoint_path.c_str());
   return 0;
 }

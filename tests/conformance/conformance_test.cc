@@ -16,6 +16,7 @@
 
 #include "common/deterministic_inputs.h"
 #include "common/fixtures.h"
+#include "common/oracle.h"
 #include "data/npy.h"
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
@@ -39,11 +40,7 @@ const std::map<std::string, std::string>& KnownUnsupported() {
   return m;
 }
 
-std::string OracleScript() { return std::string(LITEOPT_SOURCE_DIR) + "/tests/conformance/oracle/oracle.mjs"; }
-bool HaveOracle() {
-  return fs::exists(OracleScript()) &&
-         fs::is_directory(std::string(LITEOPT_SOURCE_DIR) + "/tests/conformance/oracle/node_modules");
-}
+using testing::HaveOracle;
 
 using testing::Slug;
 
@@ -79,25 +76,7 @@ std::shared_ptr<ir::Graph> WithExplicitZeroBias(const ir::Graph& g) {
 
 // Runs the oracle on a list of jobs in one Node process; returns one result object per job.
 std::vector<json> RunOracle(const std::vector<json>& jobs, const fs::path& work) {
-  const fs::path jobs_file = work / ("jobs_" + std::to_string(jobs.size()) + "_" +
-                                     std::to_string(std::hash<std::string>()(json(jobs).dump())) + ".json");
-  std::ofstream(jobs_file) << json(jobs).dump();
-  const std::string cmd = "node '" + OracleScript() + "' --batch < '" + jobs_file.string() + "' 2>/dev/null";
-  std::vector<json> results;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return results;
-  std::string line;
-  char buf[65536];
-  while (fgets(buf, sizeof buf, p) != nullptr) {
-    line += buf;
-    if (!line.empty() && line.back() == '\n') {
-      auto j = json::parse(line, nullptr, false);
-      if (!j.is_discarded()) results.push_back(j);
-      line.clear();
-    }
-  }
-  pclose(p);
-  return results;
+  return testing::RunOracleBatch(jobs, work);
 }
 
 struct Prepared {

@@ -290,40 +290,29 @@ Status CheckedNumElements(const KernelContext& ctx, const TensorRef& t, int64_t*
   return Status::Ok();
 }
 
-void SymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor) {
-  const auto [min_it, max_it] = std::minmax_element(values, values + size);
-  const float min_value = size > 0 ? *min_it : 0.0f;
-  const float max_value = size > 0 ? *max_it : 0.0f;
+RowQuantization SymmetricRowQuantization(float min_value, float max_value) {
   const int32_t kScale = 127;
+  RowQuantization r;
   const float range = std::max(std::abs(min_value), std::abs(max_value));
-  if (range == 0) {
-    std::memset(quantized, 0, static_cast<size_t>(size));
-    *scaling_factor = 1;
-    return;
-  }
-  *scaling_factor = range / kScale;
-  const float scaling_factor_inv = kScale / range;
-  for (int i = 0; i < size; ++i) {
-    const auto q = static_cast<int32_t>(std::round(values[i] * scaling_factor_inv));
-    quantized[i] = static_cast<int8_t>(std::min(kScale, std::max(-kScale, q)));
-  }
+  if (range == 0) return r;
+  r.all_zero = false;
+  r.scaling_factor = range / kScale;
+  r.inv = kScale / range;
+  return r;
 }
 
-void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor,
-                              int32_t* offset) {
+RowQuantization AsymmetricRowQuantization(float min_value, float max_value) {
   const int32_t kMinScale = -128;
   const int32_t kMaxScale = 127;
   const double qmin_double = kMinScale;
   const double qmax_double = kMaxScale;
-  const auto [min_it, max_it] = std::minmax_element(values, values + size);
-  const double rmin = static_cast<double>(std::min(0.0f, size > 0 ? *min_it : 0.0f));
-  const double rmax = static_cast<double>(std::max(0.0f, size > 0 ? *max_it : 0.0f));
-  if (rmin == rmax) {
-    std::memset(quantized, 0, static_cast<size_t>(size));
-    *scaling_factor = 1;
-    *offset = 0;
-    return;
-  }
+  RowQuantization r;
+  r.qmin = kMinScale;
+  r.qmax = kMaxScale;
+  const double rmin = static_cast<double>(std::min(0.0f, min_value));
+  const double rmax = static_cast<double>(std::max(0.0f, max_value));
+  if (rmin == rmax) return r;
+  r.all_zero = false;
   const double scale = (rmax - rmin) / (qmax_double - qmin_double);
   const double zero_point_from_min = qmin_double - rmin / scale;
   const double zero_point_from_max = qmax_double - rmax / scale;
@@ -331,22 +320,52 @@ void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, 
   const double zero_point_from_max_error = std::abs(qmax_double) + std::abs(rmax / scale);
   const double zero_point_double =
       zero_point_from_min_error < zero_point_from_max_error ? zero_point_from_min : zero_point_from_max;
-  int8_t nudged_zero_point = 0;
   if (zero_point_double <= qmin_double) {
-    nudged_zero_point = kMinScale;
+    r.zero_point = kMinScale;
   } else if (zero_point_double >= qmax_double) {
-    nudged_zero_point = kMaxScale;
+    r.zero_point = kMaxScale;
   } else {
-    nudged_zero_point = static_cast<int8_t>(std::round(zero_point_double));
+    r.zero_point = static_cast<int8_t>(std::round(zero_point_double));
   }
-  *scaling_factor = static_cast<float>(scale);
-  *offset = nudged_zero_point;
-  const float scaling_factor_inv = 1.0f / *scaling_factor;
+  r.scaling_factor = static_cast<float>(scale);
+  r.inv = 1.0f / r.scaling_factor;
+  return r;
+}
+
+namespace {
+
+// Quantizes a row with the parameters derived from its min and max (the reference loop of both functions).
+RowQuantization QuantizeRow(const float* values, int size, int8_t* quantized, bool asymmetric) {
+  const auto [min_it, max_it] = std::minmax_element(values, values + size);
+  const float min_value = size > 0 ? *min_it : 0.0f;
+  const float max_value = size > 0 ? *max_it : 0.0f;
+  const RowQuantization r =
+      asymmetric ? AsymmetricRowQuantization(min_value, max_value) : SymmetricRowQuantization(min_value, max_value);
+  if (r.all_zero) {
+    std::memset(quantized, 0, static_cast<size_t>(size));
+    return r;
+  }
+  const float offset = static_cast<float>(r.zero_point);
   for (int i = 0; i < size; ++i) {
-    // int + float is evaluated in float, as in TFLite.
-    const auto q = static_cast<int32_t>(std::round(static_cast<float>(*offset) + values[i] * scaling_factor_inv));
-    quantized[i] = static_cast<int8_t>(std::min(kMaxScale, std::max(kMinScale, q)));
+    // int + float is evaluated in float, as in TFLite; the symmetric form round(x * inv) equals
+    // round(0.0f + x * inv).
+    const auto q = static_cast<int32_t>(std::round(offset + values[i] * r.inv));
+    quantized[i] = static_cast<int8_t>(std::min(r.qmax, std::max(r.qmin, q)));
   }
+  return r;
+}
+
+}  // namespace
+
+void SymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor) {
+  *scaling_factor = QuantizeRow(values, size, quantized, /*asymmetric=*/false).scaling_factor;
+}
+
+void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor,
+                              int32_t* offset) {
+  const RowQuantization r = QuantizeRow(values, size, quantized, /*asymmetric=*/true);
+  *scaling_factor = r.scaling_factor;
+  *offset = r.zero_point;
 }
 
 void HybridInput::Allocate(int num_rows, int num_row_elements) {

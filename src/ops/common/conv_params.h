@@ -96,6 +96,20 @@ void SymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, f
 void AsymmetricQuantizeFloats(const float* values, int size, int8_t* quantized, float* scaling_factor,
                               int32_t* offset);
 
+// What the two functions above derive from a row's lowest and highest value (the optimized kernels quantize
+// with these, see ops/common/hybrid.h): q = clamp(round(float(zero_point) + x * inv), qmin, qmax), round half
+// away from zero, the product and the sum each rounded to float (symmetric rows: zero_point 0). `all_zero`: the
+// row is quantized to zeros with scaling_factor 1 and zero point 0.
+struct RowQuantization {
+  float scaling_factor = 1.0f;
+  float inv = 0.0f;
+  int32_t zero_point = 0;
+  int32_t qmin = -127, qmax = 127;
+  bool all_zero = true;
+};
+RowQuantization SymmetricRowQuantization(float min_value, float max_value);
+RowQuantization AsymmetricRowQuantization(float min_value, float max_value);
+
 // The run-time quantized input of a hybrid kernel: `rows` rows of `row_size` floats (a batch image for the
 // convolutions, a batch row for FULLY_CONNECTED), each quantized on its own. Allocate at prepare time, so that
 // Quantize does not allocate.

@@ -62,6 +62,31 @@ void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
   }
 }
 
+void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<float>& per_channel_scale,
+                          const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out) {
+  PackQuantizedWeights(filter, n, k, 0, nullptr, packed);
+  const size_t padded = static_cast<size_t>(packed->blocks) * kNr;
+  out->channel_scale.assign(padded, 1.0f);
+  std::copy(per_channel_scale.begin(), per_channel_scale.end(), out->channel_scale.begin());
+  out->bias.assign(padded, 0.0f);
+  if (bias != nullptr) std::copy(bias, bias + n, out->bias.begin());
+  out->epilogue = {out->channel_scale.data(), bias != nullptr ? out->bias.data() : nullptr, lo, hi,
+                   /*scale_row_first=*/false};
+}
+
+void DequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
+                     const HybridEpilogue& e, float* out, int out_stride) {
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      const float a = static_cast<float>(acc[r * acc_stride + c]);
+      float v = e.scale_row_first ? a * row_scale[r] * e.channel_scale[c0 + c]
+                                  : a * (e.channel_scale[c0 + c] * row_scale[r]);
+      if (e.bias != nullptr) v += e.bias[c0 + c];
+      out[static_cast<size_t>(r) * out_stride + c] = conv::ClampFloat(v, e.lo, e.hi);
+    }
+  }
+}
+
 namespace {
 
 void GemmQPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc) {
@@ -105,9 +130,16 @@ void GemmQRequantPortable(int k_pairs, const int16_t* a, int lda, const int16_t*
   RequantPortable(acc, kNr, rows, cols, bias, c0, e, out, out_stride);
 }
 
+void GemmQDequantPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
+                          const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride) {
+  int32_t acc[kMrQ * kNr];
+  GemmQPortable(k_pairs, a, lda, b, acc);
+  DequantPortable(acc, kNr, rows, cols, row_scale, c0, e, out, out_stride);
+}
+
 const Kernels kPortable = {Isa::kPortable,         &GemmQPortable,        &WidenPortable<int8_t>,
                            &WidenPortable<uint8_t>, &RequantPortable,      &GemmQRequantPortable,
-                           &GemmFPortable};
+                           &GemmFPortable,          &DequantPortable,      &GemmQDequantPortable};
 
 }  // namespace
 

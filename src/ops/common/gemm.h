@@ -61,6 +61,30 @@ struct QuantEpilogue {
   bool uint8 = false;  // output dtype uint8 (else int8)
 };
 
+// The float scaling of a hybrid (dynamic-range) tile, in the reference kernels' IEEE operations and order:
+//   v = float(acc) * (channel_scale[c] * row_scale[r])          (CONV_2D, FULLY_CONNECTED; per-tensor: scale 1)
+//   v = (float(acc) * row_scale[r]) * channel_scale[c]           (scale_row_first: DEPTHWISE_CONV_2D)
+//   out = clamp(v + bias[c], lo, hi)   (no addition when bias is nullptr)
+// channel_scale and bias are indexed by absolute channel and padded to a multiple of kNr.
+struct HybridEpilogue {
+  const float* channel_scale = nullptr;
+  const float* bias = nullptr;
+  float lo = 0, hi = 0;
+  bool scale_row_first = false;
+};
+
+// What a hybrid CONV_2D / FULLY_CONNECTED GEMM needs besides its packed weights: channel scales (the per-channel
+// filter scales, or 1 when the filter scale is per tensor and folded into the row scales) and bias, both padded to
+// whole blocks, and the epilogue, which points into them (so the object must stay where it was prepared).
+struct HybridWeights {
+  std::vector<float> channel_scale, bias;
+  HybridEpilogue epilogue;
+};
+// Packs the int8 filter [n][k] (no offset, no int32 bias) into `packed` and fills `out`; per_channel_scale empty
+// for a per-tensor filter; bias nullptr when absent; [lo, hi] the fused activation's range.
+void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<float>& per_channel_scale,
+                          const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out);
+
 // The per-ISA microkernels. All pointers are to valid memory for the full tile (kMr rows, kNr channels); `rows`
 // and `cols` bound what is stored.
 struct Kernels {
@@ -82,10 +106,21 @@ struct Kernels {
   // c < cols; a[r] points to k floats for every r < kMrF (repeat a valid row for tails).
   void (*gemm_f)(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows,
                  int cols, float* out, int out_stride);
+  // out[r * out_stride + c] = the HybridEpilogue of acc[r * acc_stride + c] with row_scale[r] and channel c0 + c,
+  // for r < rows, c < cols (cols <= kNr).
+  void (*dequant)(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
+                  const HybridEpilogue& e, float* out, int out_stride);
+  // gemm_q then dequant of the tile (row_scale: kMrQ entries), in one call.
+  void (*gemm_q_dequant)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
+                         const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride);
 };
 
 // The kernels of `isa` (which must be available).
 const Kernels& KernelsFor(Isa isa);
+
+// Portable hybrid scaling of a tile (the reference's expressions); same contract as Kernels::dequant.
+void DequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
+                     const HybridEpilogue& e, float* out, int out_stride);
 
 // Portable requantization of a tile (conv::Requantize per element), the fallback of every ISA for the fixed-point
 // formula. Same contract as Kernels::requant.
@@ -135,6 +170,37 @@ void ForEachTask(const Split& sp, int panels, int blocks, ThreadPool* pool, Body
 // Scratch a RunQuantized call needs per thread (int16 elements).
 inline size_t QuantizedScratchPerThread(const PackedQ& w) { return static_cast<size_t>(kMrQ) * 2 * w.k_pairs; }
 
+// Converts one panel of quantized rows to the int16 A operand of gemm_q: row r (< rows) is the concatenation of
+// its runs from src[r] with offset[r] added (padding runs 0); rows beyond `rows` and the pair padding are 0.
+template <typename T>
+void WidenPanel(const Kernels& kern, const T* (*src)[kMaxSegments], int rows, int segments, int seg_len,
+                const int32_t* offset, int a_stride, int16_t* scratch) {
+  for (int r = 0; r < kMrQ; ++r) {
+    int16_t* dst = scratch + r * a_stride;
+    if (r >= rows) {
+      for (int i = 0; i < a_stride; ++i) dst[i] = 0;
+      continue;
+    }
+    // Runs that continue each other in memory (the taps of one filter row inside the image) convert as one.
+    for (int s = 0; s < segments;) {
+      const T* p = src[r][s];
+      int len = seg_len;
+      for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
+      if (p == nullptr) {
+        for (int i = 0; i < len; ++i) dst[i] = 0;
+      } else if (len < 16) {  // short runs (few input channels): not worth a call
+        for (int i = 0; i < len; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(p[i]) + offset[r]);
+      } else if constexpr (std::is_same_v<T, uint8_t>) {
+        kern.widen_u8(p, len, offset[r], dst);
+      } else {
+        kern.widen_s8(p, len, offset[r], dst);
+      }
+      dst += len;
+    }
+    for (int i = segments * seg_len; i < a_stride; ++i) scratch[r * a_stride + i] = 0;
+  }
+}
+
 // Quantized GEMM over M rows: fill(m0, rows, src) sets src[r][s] for the panel's rows; the panel is converted to
 // int16 with `input_offset` added (padding 0). scratch: QuantizedScratchPerThread(w) for each thread of `pool`
 // (nullptr: one thread).
@@ -143,6 +209,7 @@ void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, in
                   const QuantEpilogue& e, Fill&& fill, int16_t* scratch_all, T* out, ThreadPool* pool) {
   const int a_stride = 2 * w.k_pairs;
   const int panels = (m + kMrQ - 1) / kMrQ;
+  const int32_t offsets[kMrQ] = {input_offset, input_offset, input_offset, input_offset};
   const Split sp = SplitWork(panels, w.blocks, pool);
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
@@ -151,30 +218,7 @@ void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, in
       const int m0 = panel * kMrQ;
       const int rows = m - m0 < kMrQ ? m - m0 : kMrQ;
       fill(m0, rows, src);
-      for (int r = 0; r < kMrQ; ++r) {
-        int16_t* dst = scratch + r * a_stride;
-        if (r >= rows) {
-          for (int i = 0; i < a_stride; ++i) dst[i] = 0;
-          continue;
-        }
-        // Runs that continue each other in memory (the taps of one filter row inside the image) convert as one.
-        for (int s = 0; s < segments;) {
-          const T* p = src[r][s];
-          int len = seg_len;
-          for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
-          if (p == nullptr) {
-            for (int i = 0; i < len; ++i) dst[i] = 0;
-          } else if (len < 16) {  // short runs (few input channels): not worth a call
-            for (int i = 0; i < len; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(p[i]) + input_offset);
-          } else if constexpr (std::is_same_v<T, uint8_t>) {
-            kern.widen_u8(p, len, input_offset, dst);
-          } else {
-            kern.widen_s8(p, len, input_offset, dst);
-          }
-          dst += len;
-        }
-        for (int i = segments * seg_len; i < a_stride; ++i) scratch[r * a_stride + i] = 0;
-      }
+      WidenPanel<T>(kern, src, rows, segments, seg_len, offsets, a_stride, scratch);
       for (int b = b_begin; b < b_end; ++b) {
         const int c0 = b * kNr;
         const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
@@ -182,6 +226,43 @@ void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, in
                             w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, rows, cols,
                             w.bias.data() + c0, c0, e,
                             reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(m0) * w.n + c0, w.n);
+      }
+    }
+  });
+}
+
+// Hybrid GEMM over M rows of run-time quantized int8 input (packed weights: int8 with filter_offset 0): rows are
+// grouped (`rows_per_group` consecutive rows, e.g. the pixels of one batch image), row m is widened with
+// -zero_point[m / rows_per_group] and scaled with scaling_factor[m / rows_per_group], then e's float epilogue.
+// fill and scratch as RunQuantized.
+template <typename Fill>
+void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int rows_per_group,
+               const int32_t* zero_point, const float* scaling_factor, const HybridEpilogue& e, Fill&& fill,
+               int16_t* scratch_all, float* out, ThreadPool* pool) {
+  const int a_stride = 2 * w.k_pairs;
+  const int panels = (m + kMrQ - 1) / kMrQ;
+  const Split sp = SplitWork(panels, w.blocks, pool);
+  ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
+    int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
+    const int8_t* src[kMrQ][kMaxSegments];
+    int32_t offsets[kMrQ] = {};
+    float row_scale[kMrQ] = {};
+    for (int panel = p_begin; panel < p_end; ++panel) {
+      const int m0 = panel * kMrQ;
+      const int rows = m - m0 < kMrQ ? m - m0 : kMrQ;
+      fill(m0, rows, src);
+      for (int r = 0; r < rows; ++r) {
+        const int group = (m0 + r) / rows_per_group;
+        offsets[r] = -zero_point[group];
+        row_scale[r] = scaling_factor[group];
+      }
+      WidenPanel<int8_t>(kern, src, rows, segments, seg_len, offsets, a_stride, scratch);
+      for (int b = b_begin; b < b_end; ++b) {
+        const int c0 = b * kNr;
+        const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
+        kern.gemm_q_dequant(w.k_pairs, scratch, a_stride,
+                            w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, rows, cols, row_scale, c0,
+                            e, out + static_cast<size_t>(m0) * w.n + c0, w.n);
       }
     }
   });

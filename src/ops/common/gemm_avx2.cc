@@ -231,7 +231,79 @@ void GemmF(int k, const float* const* a, const float* b, const float* bias, floa
   if (rows > 5) store(c50, c51, out + 5 * stride);
 }
 
-const Kernels kAvx2 = {Isa::kAvx2, &GemmQ, &WidenS8, &WidenU8, &Requant, &GemmQRequant, &GemmF};
+// The value as is, through an empty asm: the compiler may not fuse the product that made it with a later
+// addition (this file is built with -ffp-contract=fast), so both round as the reference's separate operations.
+inline __m256 Opaque(__m256 v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
+
+// The hybrid epilogue (HybridEpilogue) of one row of 16 channels, as the reference's IEEE operations in its order.
+struct HybridRow {
+  __m256 cs0, cs1, b0, b1, lo, hi;
+  bool bias, row_first;
+  int cols;
+
+  HybridRow(const HybridEpilogue& e, int c0, int n) : bias(e.bias != nullptr), row_first(e.scale_row_first), cols(n) {
+    cs0 = _mm256_loadu_ps(e.channel_scale + c0);  // padded to whole blocks of kNr
+    cs1 = _mm256_loadu_ps(e.channel_scale + c0 + 8);
+    b0 = bias ? _mm256_loadu_ps(e.bias + c0) : _mm256_setzero_ps();
+    b1 = bias ? _mm256_loadu_ps(e.bias + c0 + 8) : _mm256_setzero_ps();
+    lo = _mm256_set1_ps(e.lo);
+    hi = _mm256_set1_ps(e.hi);
+  }
+
+  __m256 Half(__m256i acc, __m256 cs, __m256 b, __m256 rs) const {
+    const __m256 x = _mm256_cvtepi32_ps(acc);
+    __m256 v = row_first ? _mm256_mul_ps(_mm256_mul_ps(x, rs), cs) : _mm256_mul_ps(x, _mm256_mul_ps(cs, rs));
+    if (bias) v = _mm256_add_ps(Opaque(v), b);
+    // max/min return their second operand when either is NaN: NaN passes through like conv::ClampFloat.
+    return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
+  }
+
+  void operator()(__m256i acc0, __m256i acc1, float row_scale, float* o) const {
+    const __m256 rs = _mm256_set1_ps(row_scale);
+    const __m256 y0 = Half(acc0, cs0, b0, rs), y1 = Half(acc1, cs1, b1, rs);
+    if (cols == 16) {
+      _mm256_storeu_ps(o, y0);
+      _mm256_storeu_ps(o + 8, y1);
+    } else {
+      alignas(32) float tmp[16];
+      _mm256_store_ps(tmp, y0);
+      _mm256_store_ps(tmp + 8, y1);
+      std::memcpy(o, tmp, sizeof(float) * cols);
+    }
+  }
+};
+
+void Dequant(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
+             const HybridEpilogue& e, float* out, int out_stride) {
+  const HybridRow row(e, c0, cols);
+  alignas(32) int32_t part[16] = {};  // a partial row, so that no load reads past acc's last row
+  for (int r = 0; r < rows; ++r) {
+    const int32_t* a = acc + static_cast<size_t>(r) * acc_stride;
+    if (cols < 16) {
+      std::memcpy(part, a, sizeof(int32_t) * cols);
+      a = part;
+    }
+    row(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)),
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 8)), row_scale[r],
+        out + static_cast<size_t>(r) * out_stride);
+  }
+}
+
+void GemmQDequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols, const float* row_scale,
+                  int c0, const HybridEpilogue& e, float* out, int out_stride) {
+  const TileQ t = AccumulateQ(k_pairs, a, lda, b);
+  const HybridRow row(e, c0, cols);
+  row(t.c00, t.c01, row_scale[0], out);
+  if (rows > 1) row(t.c10, t.c11, row_scale[1], out + out_stride);
+  if (rows > 2) row(t.c20, t.c21, row_scale[2], out + 2 * static_cast<size_t>(out_stride));
+  if (rows > 3) row(t.c30, t.c31, row_scale[3], out + 3 * static_cast<size_t>(out_stride));
+}
+
+const Kernels kAvx2 = {Isa::kAvx2, &GemmQ,  &WidenS8, &WidenU8,     &Requant,
+                       &GemmQRequant, &GemmF, &Dequant, &GemmQDequant};
 
 }  // namespace
 

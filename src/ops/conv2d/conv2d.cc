@@ -16,10 +16,13 @@
 // int8/uint8 requantization follows ctx.numerics at prepare time: TFLite's built-in fixed-point
 // formula (default) or XNNPACK's float formula (see ops/common/conv_params.h).
 //
-// Optimized path (not ctx.reference; float, int8 or uint8 with a constant filter of at most gemm::kMaxSegments
-// taps): an im2col GEMM over ops/common/gemm.h with the filter packed at prepare time for the ISA selected then
-// (1x1 filters read the input rows in place). int8/uint8 results are bit-exact with the reference; float results
-// are within gemm::kF32Tolerance.
+// Optimized path (not ctx.reference; float, int8, uint8 or hybrid with a constant filter of at most
+// gemm::kMaxSegments taps): an im2col GEMM over ops/common/gemm.h with the filter packed at prepare time for the
+// ISA selected then (1x1 filters read the input rows in place). int8/uint8 results are bit-exact with the
+// reference; float results are within gemm::kF32Tolerance. Hybrid: the input is quantized by ops/common/hybrid.h,
+// the int8 GEMM sums equal the reference's and gemm::HybridEpilogue scales them in the reference's order, so the
+// results are bit-exact with the reference too.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -28,6 +31,7 @@
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
 #include "ops/common/gemm.h"
+#include "ops/common/hybrid.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -41,11 +45,22 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   conv::HybridInput hybrid;              // one row per batch image
   // Optimized path; fast == nullptr runs the reference loops.
   const gemm::Kernels* fast = nullptr;
+  const hybrid::Kernels* hybrid_fast = nullptr;  // hybrid input quantization
+  gemm::HybridWeights hybrid_gemm;
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
   std::vector<int16_t> scratch_q;  // one panel of int16 im2col rows
   std::vector<float> scratch_f;    // one panel of float im2col rows (KxK filters)
 };
+
+// The hybrid GEMM's packed weights, channel scales, bias and epilogue.
+void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
+  const int k = s->filter_height * s->filter_width * s->input_depth;
+  gemm::PrepareHybridWeights(filter.as<int8_t>(), s->output_depth, k, s->per_channel_scale,
+                             bias != nullptr ? bias->as<float>() : nullptr, s->float_activation_min,
+                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm);
+  s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
+}
 
 // Packs the constant filter for the GEMM path when the op qualifies (see the file comment).
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
@@ -71,7 +86,8 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       s->scratch_f.assign(gemm::FloatScratchPerThread(s->packed_f, taps == 1) * threads, 0.0f);
       break;
     case conv::Kind::kHybrid:
-      s->fast = nullptr;
+      PrepareFastHybrid(filter, bias, s);
+      s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
       break;
   }
 }
@@ -200,12 +216,20 @@ struct HybridArithmetic {
   }
 };
 
-void EvalHybrid(Conv2DState& s, const float* input_data, const int8_t* filter_data, const float* bias_data,
-                float* output_data) {
-  // Filter scales that differ per channel: asymmetric images; otherwise symmetric ones, the filter scale folded in.
-  s.hybrid.Quantize(input_data, /*asymmetric=*/s.hybrid_per_channel);
+// Filter scales that differ per channel: asymmetric images; otherwise symmetric ones, the filter scale folded in.
+void QuantizeHybridInput(Conv2DState& s, const float* input_data) {
+  if (s.hybrid_fast != nullptr) {
+    hybrid::QuantizeRows(*s.hybrid_fast, input_data, /*asymmetric=*/s.hybrid_per_channel, &s.hybrid);
+  } else {
+    s.hybrid.Quantize(input_data, /*asymmetric=*/s.hybrid_per_channel);
+  }
   if (!s.hybrid_per_channel)
     for (float& sf : s.hybrid.scaling_factors) sf *= s.filter_scale;
+}
+
+void EvalHybrid(Conv2DState& s, const float* input_data, const int8_t* filter_data, const float* bias_data,
+                float* output_data) {
+  QuantizeHybridInput(s, input_data);
   Convolve(s, s.hybrid.quantized.data(), filter_data, output_data, HybridArithmetic{s, bias_data});
 }
 
@@ -261,6 +285,17 @@ void EvalFastFloat(Conv2DState& s, const float* input, float* output, ThreadPool
       s.scratch_f.data(), output, pool);
 }
 
+void EvalFastHybrid(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
+  QuantizeHybridInput(s, input);
+  const int8_t* quantized = s.hybrid.quantized.data();
+  const int pixels = s.output_height * s.output_width;
+  gemm::RunHybrid(
+      *s.fast, s.packed_q, s.batches * pixels, s.filter_height * s.filter_width, s.input_depth, pixels,
+      s.hybrid.zero_points.data(), s.hybrid.scaling_factors.data(), s.hybrid_gemm.epilogue,
+      [&](int m0, int rows, const int8_t* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, quantized, m0, rows, src); },
+      s.scratch_q.data(), output, pool);
+}
+
 void Eval(KernelContext& ctx) {
   auto& s = *ctx.state_as<Conv2DState>();
   if (s.fast != nullptr) {
@@ -270,7 +305,7 @@ void Eval(KernelContext& ctx) {
       case conv::Kind::kInt8: EvalFastQuantized(s, input.as<int8_t>(), output.as<int8_t>(), ctx.pool); return;
       case conv::Kind::kUInt8: EvalFastQuantized(s, input.as<uint8_t>(), output.as<uint8_t>(), ctx.pool); return;
       case conv::Kind::kFloat: EvalFastFloat(s, input.as<float>(), output.as<float>(), ctx.pool); return;
-      case conv::Kind::kHybrid: break;
+      case conv::Kind::kHybrid: EvalFastHybrid(s, input.as<float>(), output.as<float>(), ctx.pool); return;
     }
   }
   conv::EvalByKind(

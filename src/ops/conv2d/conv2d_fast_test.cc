@@ -1,5 +1,6 @@
 // Every optimized CONV_2D variant available on this machine against the reference kernel, over a shape sweep with
-// fixed seeds: int8 and uint8 bit-exact under both numerics, float32 within gemm::kF32Tolerance.
+// fixed seeds: int8 and uint8 bit-exact under both numerics, hybrid (float input, int8 weights) bit-exact, float32
+// within gemm::kF32Tolerance.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -141,6 +142,26 @@ void CheckFloat(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullpt
                                                 "float32 " + Describe(c, seed), build, &tol, pool);
 }
 
+// Hybrid: float input quantized at run time (per image; symmetric for per-tensor weights, asymmetric for
+// per-channel ones), int8 weights, float bias. The optimized path must equal the reference bit for bit.
+void CheckHybrid(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullptr) {
+  std::mt19937 rng(seed);
+  const testing::HybridOperands h(InSize(c.g), FilterSize(c.g), c.g.out_c, c.per_channel, rng);
+  auto build = [&](OpTester& t) { return h.AddTo(t, InShape(c.g), FilterShape(c.g), 0, c.bias); };
+  testing::ExpectVariantMatchesReference<float>(ir::OpType::CONV_2D, Options(c), Numerics::kTfliteRuntime, isa,
+                                                "hybrid " + Describe(c, seed), build, nullptr, pool);
+}
+
+TEST(Conv2DVariants, HybridBitExactWithReference) {
+  for (Isa isa : AvailableIsas()) {
+    uint32_t seed = 3000;
+    for (const Case& c : Cases()) {
+      CheckHybrid(c, isa, seed++);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
 TEST(Conv2DVariants, QuantizedBitExactWithReference) {
   for (Isa isa : AvailableIsas()) {
     uint32_t seed = 1;
@@ -186,6 +207,7 @@ TEST(Conv2DVariants, ThreadedMatchesReference) {
     CheckQuantized<int8_t>(c, DType::kInt8, Numerics::kTfliteRuntime, isa, seed++, &pool);
     CheckQuantized<uint8_t>(c, DType::kUInt8, Numerics::kTfliteBuiltin, isa, seed++, &pool);
     CheckFloat(c, isa, seed++, &pool);
+    CheckHybrid(c, isa, seed++, &pool);
     if (HasFatalFailure()) return;
   }
 }

@@ -17,14 +17,16 @@
 // int8/uint8 requantization follows ctx.numerics at prepare time: TFLite's built-in fixed-point
 // formula (default) or XNNPACK's float formula (see ops/common/conv_params.h).
 //
-// Optimized path (not ctx.reference; float, int8 or uint8; depth multiplier 1; constant filter and bias; at most 64
-// taps): depthwise_conv2d_fast.h, for the ISA selected at prepare time.
+// Optimized path (not ctx.reference; float, int8, uint8 or hybrid; depth multiplier 1; constant filter and bias; at
+// most 64 taps): depthwise_conv2d_fast.h, for the ISA selected at prepare time. Hybrid: the input quantized by
+// ops/common/hybrid.h, the int32 sums of the int8 path, the reference's float scaling: bit-exact with the reference.
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
+#include "ops/common/hybrid.h"
 #include "ops/depthwise_conv2d/depthwise_conv2d_fast.h"
 #include "ops/kernel.h"
 
@@ -37,12 +39,30 @@ struct DepthwiseState : conv::KernelState, conv::Geometry2D {
   conv::HybridInput hybrid;              // hybrid: one row per batch image
   // Optimized path; fast == nullptr runs the reference loops.
   const depthwise::Kernels* fast = nullptr;
+  const hybrid::Kernels* hybrid_fast = nullptr;  // hybrid input quantization
   depthwise::FastParams fast_params;
 };
 
+// The hybrid part of the optimized path: channel scales, float bias, one padding row per batch image, the
+// epilogue (the reference's product order: scaling factor first), per-thread rows of scaling factors.
+void PrepareFastHybrid(const TensorRef* bias, size_t threads, DepthwiseState* s) {
+  depthwise::FastParams& p = s->fast_params;
+  const int channels = s->output_depth;
+  const size_t padded = (static_cast<size_t>(channels) + 15) / 16 * 16;
+  p.channel_scale.assign(padded, 0.0f);
+  std::copy(s->per_channel_scale.begin(), s->per_channel_scale.end(), p.channel_scale.begin());
+  p.bias_f.assign(padded, 0.0f);
+  if (bias != nullptr) std::copy(bias->as<float>(), bias->as<float>() + channels, p.bias_f.begin());
+  p.hybrid = {p.channel_scale.data(), bias != nullptr ? p.bias_f.data() : nullptr, s->float_activation_min,
+              s->float_activation_max, /*scale_row_first=*/true};
+  p.hybrid_pad.assign(static_cast<size_t>(s->batches) * channels, 0);
+  p.row_scale.assign(static_cast<size_t>(s->output_width) * threads, 0.0f);
+  s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
+}
+
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, DepthwiseState* s) {
   const int taps = s->filter_height * s->filter_width;
-  if (ctx.reference || s->depth_multiplier != 1 || s->kind == conv::Kind::kHybrid || taps > 64) return;
+  if (ctx.reference || s->depth_multiplier != 1 || taps > 64) return;
   if (!filter.is_const || filter.data == nullptr) return;
   if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
   const Isa isa = SelectedIsa();
@@ -58,10 +78,12 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
     p.act_min = s->float_activation_min;
     p.act_max = s->float_activation_max;
   } else {
+    // int8 / uint8, and hybrid (an int8 filter, offset 0).
+    const bool int8_filter = s->kind != conv::Kind::kUInt8;
     p.filter_q.resize(n);
     for (size_t i = 0; i < n; ++i)
-      p.filter_q[i] = (s->kind == conv::Kind::kInt8 ? static_cast<int32_t>(filter.as<int8_t>()[i])
-                                                    : static_cast<int32_t>(filter.as<uint8_t>()[i])) +
+      p.filter_q[i] = (int8_filter ? static_cast<int32_t>(filter.as<int8_t>()[i])
+                                   : static_cast<int32_t>(filter.as<uint8_t>()[i])) +
                       s->quant.filter_offset;
     const int pairs = (taps + 1) / 2;
     p.filter_pairs.assign(static_cast<size_t>(pairs) * channels * 2, 0);
@@ -69,13 +91,17 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       for (int c = 0; c < channels; ++c)
         p.filter_pairs[(static_cast<size_t>(t / 2) * channels + c) * 2 + t % 2] =
             static_cast<int16_t>(p.filter_q[static_cast<size_t>(t) * channels + c]);
-    p.pad_row.assign(static_cast<size_t>(channels), static_cast<uint8_t>(-s->quant.input_offset));
-    p.bias_q.assign(padded, 0);
-    if (bias != nullptr) std::copy(bias->as<int32_t>(), bias->as<int32_t>() + channels, p.bias_q.begin());
-    p.quant = &s->quant;
-    p.input_offset = s->quant.input_offset;
     const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
     p.row_acc.assign(static_cast<size_t>(s->output_width) * channels * threads, 0);
+    if (s->kind == conv::Kind::kHybrid) {
+      PrepareFastHybrid(bias, threads, s);
+    } else {
+      p.pad_row.assign(static_cast<size_t>(channels), static_cast<uint8_t>(-s->quant.input_offset));
+      p.bias_q.assign(padded, 0);
+      if (bias != nullptr) std::copy(bias->as<int32_t>(), bias->as<int32_t>() + channels, p.bias_q.begin());
+      p.quant = &s->quant;
+      p.input_offset = s->quant.input_offset;
+    }
   }
   p.gemm = &gemm::KernelsFor(isa);
   p.pool = ctx.pool;
@@ -210,9 +236,17 @@ struct HybridArithmetic {
   }
 };
 
+void QuantizeHybridInput(DepthwiseState& s, const float* input_data) {
+  if (s.hybrid_fast != nullptr) {
+    hybrid::QuantizeRows(*s.hybrid_fast, input_data, /*asymmetric=*/true, &s.hybrid);
+  } else {
+    s.hybrid.Quantize(input_data, /*asymmetric=*/true);
+  }
+}
+
 void EvalHybrid(DepthwiseState& s, const float* input_data, const int8_t* filter_data, const float* bias_data,
                 float* output_data) {
-  s.hybrid.Quantize(input_data, /*asymmetric=*/true);
+  QuantizeHybridInput(s, input_data);
   Convolve(s, s.hybrid.quantized.data(), filter_data, output_data, HybridArithmetic{s, bias_data});
 }
 
@@ -225,7 +259,11 @@ void Eval(KernelContext& ctx) {
       case conv::Kind::kInt8: s.fast->run_s8(s.fast_params, input.as<int8_t>(), output.as<int8_t>()); return;
       case conv::Kind::kUInt8: s.fast->run_u8(s.fast_params, input.as<uint8_t>(), output.as<uint8_t>()); return;
       case conv::Kind::kFloat: s.fast->run_f32(s.fast_params, input.as<float>(), output.as<float>()); return;
-      case conv::Kind::kHybrid: break;
+      case conv::Kind::kHybrid:
+        QuantizeHybridInput(s, input.as<float>());
+        s.fast->run_hybrid(s.fast_params, s.hybrid.quantized.data(), s.hybrid.zero_points.data(),
+                           s.hybrid.scaling_factors.data(), output.as<float>());
+        return;
     }
   }
   conv::EvalByKind(

@@ -6,7 +6,7 @@
 namespace liteopt::ops::depthwise::avx2 {
 
 const Kernels& Get() {
-  static const Kernels k = {&RunS8, &RunU8, &RunFloat};
+  static const Kernels k = {&RunS8, &RunU8, &RunFloat, &RunHybrid};
   return k;
 }
 

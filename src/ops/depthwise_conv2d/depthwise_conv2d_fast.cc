@@ -13,7 +13,7 @@ const Kernels& KernelsFor(Isa isa) {
 #if defined(__x86_64__)
   if (isa == Isa::kAvx2) return avx2::Get();
 #endif
-  static const Kernels portable = {&RunS8, &RunU8, &RunFloat};
+  static const Kernels portable = {&RunS8, &RunU8, &RunFloat, &RunHybrid};
   return portable;
 }
 

@@ -1,5 +1,6 @@
 // Optimized DEPTHWISE_CONV_2D (depth multiplier 1): a direct kernel over blocks of 16 channels whose accumulators
-// stay in registers, one output row at a time, then the shared requantization of ops/common/gemm.h. The loop is
+// stay in registers, one output row at a time, then the shared requantization (or, for hybrid ops, the float
+// scaling gemm::HybridEpilogue, bit-exact with the reference) of ops/common/gemm.h. The loop is
 // written once (depthwise_conv2d_fast_impl.h) and compiled per ISA: portable here, AVX2 + FMA in
 // depthwise_conv2d_avx2.cc. int8/uint8 results are bit-exact with the reference (int32 sums of
 // (input + input_offset) * (filter + filter_offset), wrapping, in any order); float results are within
@@ -32,7 +33,14 @@ struct FastParams {
   const float* filter_f = nullptr;
   std::vector<float> bias_f;
   float act_min = 0, act_max = 0;
-  const gemm::Kernels* gemm = nullptr;  // requantization of the selected ISA
+  // Hybrid (int8 filter, run-time quantized input, float output): filter_q / filter_pairs with offset 0, bias in
+  // bias_f; per-channel filter scales (0-padded to a multiple of 16), the float epilogue, one padding row per batch
+  // image (filled with that image's zero point at each run), and per thread a row of scaling factors.
+  std::vector<float> channel_scale;
+  gemm::HybridEpilogue hybrid;
+  std::vector<int8_t> hybrid_pad;
+  std::vector<float> row_scale;
+  const gemm::Kernels* gemm = nullptr;  // requantization and hybrid scaling of the selected ISA
   ThreadPool* pool = nullptr;           // output rows are split over its threads (nullptr: one thread)
   std::vector<int32_t> row_acc;         // per thread: [output_width * channels] accumulators of one output row
 };
@@ -41,6 +49,10 @@ struct Kernels {
   void (*run_s8)(FastParams& p, const int8_t* input, int8_t* output);
   void (*run_u8)(FastParams& p, const uint8_t* input, uint8_t* output);
   void (*run_f32)(FastParams& p, const float* input, float* output);
+  // Hybrid: `input` is the quantized input (conv::HybridInput), one zero point and scaling factor per batch image;
+  // out = ((float(acc) * scaling_factor[b]) * channel_scale[c] + bias[c]) clamped, as the reference.
+  void (*run_hybrid)(FastParams& p, const int8_t* input, const int32_t* zero_points, const float* scaling_factors,
+                     float* output);
 };
 
 const Kernels& KernelsFor(Isa isa);

@@ -167,45 +167,78 @@ void ForRows(const FastParams& p, Body&& body) {
   });
 }
 
+// The accumulators of output row `row` (every pixel and channel of it) into row_acc: sums of
+// (input + input_offset) * filter over every tap, taps outside the image reading `pad` (a row at the zero point,
+// contributing 0 as the reference's skipped taps do).
+template <typename T>
+void AccumulateRow(const FastParams& p, const T* input, const T* pad, int32_t input_offset, int row, int32_t* row_acc) {
+  const conv::Geometry2D& g = p.g;
+  const int channels = g.output_depth;
+  const T* in[65];
+  int tap[65];
+  for (int t = 0; t < 65; ++t) tap[t] = t;
+  const int b = row / g.output_height, oy = row % g.output_height;
+  uint32_t* acc_row = reinterpret_cast<uint32_t*>(row_acc);
+  for (int ox = 0; ox < g.output_width; ++ox) {
+    const int n = AllTaps(g, input, pad, b, oy, ox, in);
+    uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
+    int c0 = 0;
+#if defined(__AVX2__)
+    const int pairs = (n + 1) / 2;
+    for (; c0 + kBlock <= channels; c0 += kBlock)
+      AccumulatePairs16(in, pairs, p.filter_pairs.data(), channels, c0, input_offset, acc + c0);
+    if (c0 + 8 <= channels) {
+      AccumulatePairs8(in, pairs, p.filter_pairs.data(), channels, c0, input_offset, acc + c0);
+      c0 += 8;
+    }
+#else
+    for (; c0 + kBlock <= channels; c0 += kBlock)
+      AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, input_offset, kBlock, acc + c0);
+#endif
+    if (c0 < channels)
+      AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, input_offset, channels - c0, acc + c0);
+  }
+}
+
 template <typename T>
 void RunQuantized(FastParams& p, const T* input, T* output) {
   const conv::Geometry2D& g = p.g;
   const int channels = g.output_depth;
   const gemm::QuantEpilogue e{p.quant, std::is_same_v<T, uint8_t>};
+  const T* pad = reinterpret_cast<const T*>(p.pad_row.data());
   ForRows(p, [&](int row_begin, int row_end, int thread) {
-    const T* in[65];
-    int tap[65];
-    for (int t = 0; t < 65; ++t) tap[t] = t;
-    const T* pad = reinterpret_cast<const T*>(p.pad_row.data());
     int32_t* row_acc = p.row_acc.data() + static_cast<size_t>(thread) * g.output_width * channels;
     for (int row = row_begin; row < row_end; ++row) {
-      const int b = row / g.output_height, oy = row % g.output_height;
-      uint32_t* acc_row = reinterpret_cast<uint32_t*>(row_acc);
-      for (int ox = 0; ox < g.output_width; ++ox) {
-        // Every tap, padding as a row of zero points (contributing 0, as the reference's skipped taps do).
-        const int n = AllTaps(g, input, pad, b, oy, ox, in);
-        uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
-        int c0 = 0;
-#if defined(__AVX2__)
-        const int pairs = (n + 1) / 2;
-        for (; c0 + kBlock <= channels; c0 += kBlock)
-          AccumulatePairs16(in, pairs, p.filter_pairs.data(), channels, c0, p.input_offset, acc + c0);
-        if (c0 + 8 <= channels) {
-          AccumulatePairs8(in, pairs, p.filter_pairs.data(), channels, c0, p.input_offset, acc + c0);
-          c0 += 8;
-        }
-#else
-        for (; c0 + kBlock <= channels; c0 += kBlock)
-          AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, p.input_offset, kBlock, acc + c0);
-#endif
-        if (c0 < channels)
-          AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, p.input_offset, channels - c0, acc + c0);
-      }
+      AccumulateRow(p, input, pad, p.input_offset, row, row_acc);
       T* out = output + static_cast<size_t>(row) * g.output_width * channels;
       for (int c0 = 0; c0 < channels; c0 += kBlock) {
         const int cols = channels - c0 < kBlock ? channels - c0 : kBlock;
         p.gemm->requant(row_acc + c0, channels, g.output_width, cols, p.bias_q.data() + c0, c0, e,
                         reinterpret_cast<uint8_t*>(out + c0), channels);
+      }
+    }
+  });
+}
+
+void RunHybrid(FastParams& p, const int8_t* input, const int32_t* zero_points, const float* scaling_factors,
+               float* output) {
+  const conv::Geometry2D& g = p.g;
+  const int channels = g.output_depth;
+  for (int b = 0; b < g.batches; ++b)
+    std::memset(p.hybrid_pad.data() + static_cast<size_t>(b) * channels, static_cast<int8_t>(zero_points[b]),
+                static_cast<size_t>(channels));
+  ForRows(p, [&](int row_begin, int row_end, int thread) {
+    int32_t* row_acc = p.row_acc.data() + static_cast<size_t>(thread) * g.output_width * channels;
+    float* row_scale = p.row_scale.data() + static_cast<size_t>(thread) * g.output_width;
+    for (int row = row_begin; row < row_end; ++row) {
+      const int b = row / g.output_height;
+      for (int ox = 0; ox < g.output_width; ++ox) row_scale[ox] = scaling_factors[b];
+      AccumulateRow(p, input, p.hybrid_pad.data() + static_cast<size_t>(b) * channels, -zero_points[b], row,
+                    row_acc);
+      float* out = output + static_cast<size_t>(row) * g.output_width * channels;
+      for (int c0 = 0; c0 < channels; c0 += kBlock) {
+        const int cols = channels - c0 < kBlock ? channels - c0 : kBlock;
+        p.gemm->dequant(row_acc + c0, channels, g.output_width, cols, row_scale, c0, p.hybrid, out + c0, channels);
       }
     }
   });

@@ -1,5 +1,6 @@
 // Every optimized DEPTHWISE_CONV_2D variant available on this machine against the reference kernel, over a shape
-// sweep with fixed seeds: int8 and uint8 bit-exact under both numerics, float32 within gemm::kF32Tolerance.
+// sweep with fixed seeds: int8 and uint8 bit-exact under both numerics, hybrid (float input, int8 weights) bit-exact,
+// float32 within gemm::kF32Tolerance.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -136,6 +137,26 @@ void CheckFloat(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullpt
                                                 isa, "float32 " + Describe(c, seed), build, &tol, pool);
 }
 
+// Hybrid: each input image quantized asymmetrically at run time, int8 weights per channel (or one scale for all),
+// float bias. The optimized path must equal the reference bit for bit.
+void CheckHybrid(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullptr) {
+  std::mt19937 rng(seed);
+  const testing::HybridOperands h(InSize(c.g), FilterSize(c.g), c.g.out_c, c.per_channel, rng);
+  auto build = [&](OpTester& t) { return h.AddTo(t, InShape(c.g), FilterShape(c.g), 3, c.bias); };
+  testing::ExpectVariantMatchesReference<float>(ir::OpType::DEPTHWISE_CONV_2D, Options(c), Numerics::kTfliteRuntime,
+                                                isa, "hybrid " + Describe(c, seed), build, nullptr, pool);
+}
+
+TEST(DepthwiseConv2DVariants, HybridBitExactWithReference) {
+  for (Isa isa : AvailableIsas()) {
+    uint32_t seed = 3000;
+    for (const Case& c : Cases()) {
+      CheckHybrid(c, isa, seed++);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
 TEST(DepthwiseConv2DVariants, QuantizedBitExactWithReference) {
   for (Isa isa : AvailableIsas()) {
     uint32_t seed = 1;
@@ -169,6 +190,7 @@ TEST(DepthwiseConv2DVariants, ThreadedMatchesReference) {
     CheckQuantized<int8_t>(c, DType::kInt8, Numerics::kTfliteRuntime, isa, seed++, &pool);
     CheckQuantized<uint8_t>(c, DType::kUInt8, Numerics::kTfliteBuiltin, isa, seed++, &pool);
     CheckFloat(c, isa, seed++, &pool);
+    CheckHybrid(c, isa, seed++, &pool);
     if (HasFatalFailure()) return;
   }
 }

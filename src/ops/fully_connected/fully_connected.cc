@@ -17,9 +17,12 @@
 // int8/uint8 requantization follows ctx.numerics at prepare time: TFLite's built-in fixed-point
 // formula (default) or XNNPACK's float formula (see ops/common/conv_params.h).
 //
-// Optimized path (not ctx.reference; float, int8 or uint8 with constant weights and bias): the GEMM of
+// Optimized path (not ctx.reference; float, int8, uint8 or hybrid with constant weights and bias): the GEMM of
 // ops/common/gemm.h with the weights packed at prepare time for the ISA selected then. int8/uint8 results are
-// bit-exact with the reference; float results are within gemm::kF32Tolerance.
+// bit-exact with the reference; float results are within gemm::kF32Tolerance. Hybrid: rows quantized by
+// ops/common/hybrid.h, then gemm::RunHybrid (the int32 sum w * (q - zp) equals the reference's
+// sum w * q - row_sum * zp, and the epilogue repeats its float operations): bit-exact with the reference.
+#include <algorithm>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -27,6 +30,7 @@
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
 #include "ops/common/gemm.h"
+#include "ops/common/hybrid.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -44,13 +48,23 @@ struct FullyConnectedState : conv::KernelState {
   bool row_sums_ready = false;
   // Optimized path; fast == nullptr runs the reference loops.
   const gemm::Kernels* fast = nullptr;
+  const hybrid::Kernels* hybrid_fast = nullptr;  // hybrid input quantization
+  gemm::HybridWeights hybrid_gemm;
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
   std::vector<int16_t> scratch_q;  // one panel of int16 rows
 };
 
+// The hybrid GEMM's packed weights, channel scales, bias and epilogue.
+void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, FullyConnectedState* s) {
+  gemm::PrepareHybridWeights(filter.as<int8_t>(), s->output_depth, s->accum_depth, s->per_channel_scale,
+                             bias != nullptr ? bias->as<float>() : nullptr, s->float_activation_min,
+                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm);
+  s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
+}
+
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, FullyConnectedState* s) {
-  if (ctx.reference || !filter.is_const || filter.data == nullptr || s->kind == conv::Kind::kHybrid) return;
+  if (ctx.reference || !filter.is_const || filter.data == nullptr) return;
   if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
   const int n = s->output_depth, k = s->accum_depth;
   switch (s->kind) {
@@ -66,7 +80,8 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       gemm::PackFloatWeights(filter.as<float>(), n, k, bias ? bias->as<float>() : nullptr, &s->packed_f);
       break;
     case conv::Kind::kHybrid:
-      return;
+      PrepareFastHybrid(filter, bias, s);
+      break;
   }
   const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
   if (s->kind != conv::Kind::kFloat) s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
@@ -199,15 +214,37 @@ struct HybridArithmetic {
   }
 };
 
+// Each row symmetric, or asymmetric with asymmetric_quantize_inputs; per-tensor weights: the scale folded in.
+void QuantizeHybridInput(FullyConnectedState& s, const float* input_data) {
+  if (s.hybrid_fast != nullptr) {
+    hybrid::QuantizeRows(*s.hybrid_fast, input_data, s.asymmetric_quantize_inputs, &s.hybrid);
+  } else {
+    s.hybrid.Quantize(input_data, s.asymmetric_quantize_inputs);
+  }
+  if (!s.hybrid_per_channel)
+    for (float& sf : s.hybrid.scaling_factors) sf *= s.filter_scale;
+}
+
 void EvalHybrid(FullyConnectedState& s, const float* input_data, const int8_t* filter_data, const float* bias_data,
                 float* output_data) {
   if (s.asymmetric_quantize_inputs && !s.row_sums_ready) {
     ComputeRowSums(filter_data, s.output_depth, s.accum_depth, s.row_sums.data());
   }
-  s.hybrid.Quantize(input_data, s.asymmetric_quantize_inputs);
-  if (!s.hybrid_per_channel)
-    for (float& sf : s.hybrid.scaling_factors) sf *= s.filter_scale;
+  QuantizeHybridInput(s, input_data);
   DotRows(s, s.hybrid.quantized.data(), filter_data, output_data, HybridArithmetic{s, bias_data});
+}
+
+void EvalFastHybrid(FullyConnectedState& s, const float* input, float* output, ThreadPool* pool) {
+  QuantizeHybridInput(s, input);
+  const int depth = s.accum_depth;
+  const int8_t* quantized = s.hybrid.quantized.data();
+  gemm::RunHybrid(
+      *s.fast, s.packed_q, s.batches, 1, depth, 1, s.hybrid.zero_points.data(), s.hybrid.scaling_factors.data(),
+      s.hybrid_gemm.epilogue,
+      [&](int m0, int rows, const int8_t* (*src)[gemm::kMaxSegments]) {
+        for (int r = 0; r < rows; ++r) src[r][0] = quantized + static_cast<size_t>(m0 + r) * depth;
+      },
+      s.scratch_q.data(), output, pool);
 }
 
 template <typename T>
@@ -241,7 +278,7 @@ void Eval(KernelContext& ctx) {
       case conv::Kind::kInt8: EvalFastQuantized(s, input.as<int8_t>(), output.as<int8_t>(), ctx.pool); return;
       case conv::Kind::kUInt8: EvalFastQuantized(s, input.as<uint8_t>(), output.as<uint8_t>(), ctx.pool); return;
       case conv::Kind::kFloat: EvalFastFloat(s, input.as<float>(), output.as<float>(), ctx.pool); return;
-      case conv::Kind::kHybrid: break;
+      case conv::Kind::kHybrid: EvalFastHybrid(s, input.as<float>(), output.as<float>(), ctx.pool); return;
     }
   }
   conv::EvalByKind(

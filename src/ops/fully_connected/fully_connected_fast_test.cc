@@ -1,6 +1,7 @@
 // Every optimized FULLY_CONNECTED variant available on this machine against the reference kernel, over a shape
 // sweep with fixed seeds: int8 (per-channel, and per-tensor with a weight zero point) and uint8 bit-exact under both
-// numerics, float32 within gemm::kF32Tolerance.
+// numerics, hybrid (float input, int8 weights; symmetric or asymmetric input quantization) bit-exact, float32 within
+// gemm::kF32Tolerance.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -116,6 +117,32 @@ void CheckFloat(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullpt
                                                 isa, "float32 " + Describe(c, seed), build, &tol, pool);
 }
 
+// Hybrid: each input row quantized at run time (symmetric, or asymmetric with asymmetric_quantize_inputs), int8
+// weights per tensor or per channel, float bias. The optimized path must equal the reference bit for bit.
+void CheckHybrid(const Case& c, bool asymmetric, Isa isa, uint32_t seed, ThreadPool* pool = nullptr) {
+  std::mt19937 rng(seed);
+  const size_t weights = static_cast<size_t>(c.units) * c.depth;
+  const testing::HybridOperands h(static_cast<size_t>(c.batches) * c.depth, weights, c.units, c.per_channel, rng);
+  auto build = [&](OpTester& t) { return h.AddTo(t, InShape(c), {c.units, c.depth}, 0, c.bias); };
+  ir::OpOptions o = Options(c);
+  o.asymmetric_quantize_inputs = asymmetric;
+  testing::ExpectVariantMatchesReference<float>(ir::OpType::FULLY_CONNECTED, o, Numerics::kTfliteRuntime, isa,
+                                                std::string(asymmetric ? "hybrid asymmetric " : "hybrid symmetric ") +
+                                                    Describe(c, seed),
+                                                build, nullptr, pool);
+}
+
+TEST(FullyConnectedVariants, HybridBitExactWithReference) {
+  for (Isa isa : AvailableIsas()) {
+    uint32_t seed = 3000;
+    for (const Case& c : Cases()) {
+      CheckHybrid(c, /*asymmetric=*/false, isa, seed++);
+      CheckHybrid(c, /*asymmetric=*/true, isa, seed++);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
 TEST(FullyConnectedVariants, QuantizedBitExactWithReference) {
   for (Isa isa : AvailableIsas()) {
     uint32_t seed = 1;
@@ -149,6 +176,8 @@ TEST(FullyConnectedVariants, ThreadedMatchesReference) {
     CheckQuantized<int8_t>(c, DType::kInt8, Numerics::kTfliteRuntime, isa, seed++, &pool);
     CheckQuantized<uint8_t>(c, DType::kUInt8, Numerics::kTfliteBuiltin, isa, seed++, &pool);
     CheckFloat(c, isa, seed++, &pool);
+    const bool asymmetric = seed % 2 == 0;
+    CheckHybrid(c, asymmetric, isa, seed++, &pool);
     if (HasFatalFailure()) return;
   }
 }

@@ -6,9 +6,16 @@
 //  - bilinear float32: 4-tap weighted sum, weights (1-dy)(1-dx), (1-dy)dx, dy(1-dx), dy*dx, summed in the
 //    order y0x0, y0x1, y1x0, y1x1 (optimized ResizeBilinearGeneric; the reference differs only in float
 //    rounding order).
-//  - bilinear uint8: the same float sum + 0.5, truncated (optimized ResizeBilinearGenericSmallChannel).
-//  - bilinear int8 / int16: ResizeBilinearInteger, 10-bit fixed-point positions, int64 accumulation,
-//    rounding half away from zero at 2^20 (TFLite's default double-rounding build).
+//  - bilinear uint8 under kTfliteBuiltin: the same float sum + 0.5, truncated (optimized
+//    ResizeBilinearGenericSmallChannel).
+//  - bilinear int8 / uint8 under Numerics::kTfliteRuntime: the official runtime hands these to its XNNPACK
+//    delegate (checked against tfjs-tflite over up/down-scaling and every corner mode), whose 8-bit kernels
+//    interpolate with 11-bit fixed-point weights: positions v * scale in float (scale = in / out, or
+//    (in - 1) / (out - 1) with align_corners and out > 1; half_pixel_centers adds 0.5 * scale - 0.5 and clamps
+//    the position to [0, in - 1]), top = trunc(position), alpha = lrintf((position - top) * 2^11);
+//    t = (tl << 11) + (tr - tl) * alpha_x, b likewise, out = (((t << 11) + (b - t) * alpha_y) + 2^21) >> 22.
+//  - bilinear int8 under kTfliteBuiltin, and int16 / uint16: ResizeBilinearInteger, 10-bit fixed-point
+//    positions, int64 accumulation, rounding half away from zero at 2^20 (TFLite's default double-rounding build).
 //  - nearest float32 / int16 / int32: the reference float index rule
 //    min(floor((x + offset) * scale) or round(...) with align_corners, size - 1), max 0 with half pixels.
 //  - nearest 8-bit (uint8, int8) without align_corners and half_pixel_centers: the optimized 16.16
@@ -26,17 +33,19 @@ namespace {
 // bilinear kernel and the 16.16 nearest-neighbor positions inside int32.
 constexpr int32_t kMaxResizeDim = 1 << 14;
 
-enum class Mode { kFloat, kUint8Float, kInteger, kNearest };
+enum class Mode { kFloat, kUint8Float, kInteger, kXnnpack8Bit, kNearest };
 
 struct ResizeState : OpState {
   Mode mode = Mode::kNearest;
   DType dtype = DType::kFloat32;
   int32_t batches = 0, input_height = 0, input_width = 0, depth = 0;
   int32_t output_height = 0, output_width = 0;
-  // Per output row / column: the two source indices and the position (float or 10-bit fixed point).
+  // Per output row / column: the two source indices and the position (float, 10-bit fixed point, or for
+  // kXnnpack8Bit the 11-bit weight of the second index).
   std::vector<int32_t> y0, y1, x0, x1;
   std::vector<float> input_y, input_x;
   std::vector<int32_t> input_y_10, input_x_10;
+  std::vector<int32_t> alpha_y_11, alpha_x_11;
 };
 
 Status CheckCommon(KernelContext& ctx, bool bilinear) {
@@ -111,13 +120,39 @@ void IntegerPositions(int32_t out_size, int32_t in_size, bool align_corners, boo
   }
 }
 
+// XNNPACK's positions for its 8-bit bilinear kernels (xnn_indirection_init_resize_bilinear2d_hwc_q11): see the
+// file comment. The float expressions are kept in XNNPACK's order; this file is built without FP contraction.
+void XnnpackPositions(int32_t out_size, int32_t in_size, bool align_corners, bool half_pixel_centers,
+                      std::vector<int32_t>* alpha_11, std::vector<int32_t>* lo, std::vector<int32_t>* hi) {
+  const int32_t adjustment = align_corners && out_size != 1 ? 1 : 0;
+  const float scale = static_cast<float>(in_size - adjustment) / static_cast<float>(out_size - adjustment);
+  const bool centers = half_pixel_centers && !align_corners;
+  const float offset = 0.5f * scale - 0.5f;
+  const float last = static_cast<float>(in_size - 1);
+  for (int32_t v = 0; v < out_size; ++v) {
+    float pos = static_cast<float>(v) * scale;
+    if (centers) pos = std::min(std::max(pos + offset, 0.0f), last);
+    const int32_t top = static_cast<int32_t>(pos);
+    lo->push_back(top);
+    hi->push_back(std::min(top + 1, in_size - 1));
+    alpha_11->push_back(static_cast<int32_t>(std::nearbyint((pos - static_cast<float>(top)) * 2048.0f)));
+  }
+}
+
 Status BilinearPrepare(KernelContext& ctx) {
   LITEOPT_RETURN_IF_ERROR(CheckCommon(ctx, /*bilinear=*/true));
   const ir::OpOptions& opt = ctx.options();
   if (opt.align_corners && opt.half_pixel_centers)
     return ctx.Error("align_corners and half_pixel_centers are both set; at most one may be");
   auto s = NewState(ctx);
-  if (s->dtype == DType::kFloat32 || s->dtype == DType::kUInt8) {
+  const bool xnnpack = ctx.numerics == Numerics::kTfliteRuntime && DTypeSize(s->dtype) == 1;
+  if (xnnpack) {
+    s->mode = Mode::kXnnpack8Bit;
+    XnnpackPositions(s->output_height, s->input_height, opt.align_corners, opt.half_pixel_centers, &s->alpha_y_11,
+                     &s->y0, &s->y1);
+    XnnpackPositions(s->output_width, s->input_width, opt.align_corners, opt.half_pixel_centers, &s->alpha_x_11,
+                     &s->x0, &s->x1);
+  } else if (s->dtype == DType::kFloat32 || s->dtype == DType::kUInt8) {
     s->mode = s->dtype == DType::kFloat32 ? Mode::kFloat : Mode::kUint8Float;
     FloatPositions(s->output_height, s->input_height, opt.align_corners, opt.half_pixel_centers, &s->input_y, &s->y0,
                    &s->y1);
@@ -215,10 +250,43 @@ void BilinearInteger(const ResizeState& s, const T* in, T* out) {
   }
 }
 
+// XNNPACK's ibilinear micro-kernels (s8 and u8): two horizontal lerps, one vertical, 11-bit weights, the sum
+// rounded half up at 2^22. Every intermediate fits int32.
+template <typename T>
+void BilinearXnnpack(const ResizeState& s, const T* in, T* out) {
+  const int64_t row = static_cast<int64_t>(s.input_width) * s.depth;
+  const int64_t batch = row * s.input_height;
+  for (int32_t b = 0; b < s.batches; ++b) {
+    for (int32_t y = 0; y < s.output_height; ++y) {
+      const int32_t alpha_y = s.alpha_y_11[y];
+      for (int32_t x = 0; x < s.output_width; ++x) {
+        const int32_t alpha_x = s.alpha_x_11[x];
+        const T* tl = in + b * batch + s.y0[y] * row + static_cast<int64_t>(s.x0[x]) * s.depth;
+        const T* tr = in + b * batch + s.y0[y] * row + static_cast<int64_t>(s.x1[x]) * s.depth;
+        const T* bl = in + b * batch + s.y1[y] * row + static_cast<int64_t>(s.x0[x]) * s.depth;
+        const T* br = in + b * batch + s.y1[y] * row + static_cast<int64_t>(s.x1[x]) * s.depth;
+        for (int32_t c = 0; c < s.depth; ++c) {
+          const int32_t top = int32_t{tl[c]} * 2048 + (int32_t{tr[c]} - tl[c]) * alpha_x;
+          const int32_t bottom = int32_t{bl[c]} * 2048 + (int32_t{br[c]} - bl[c]) * alpha_x;
+          const int32_t acc = top * 2048 + (bottom - top) * alpha_y;
+          *out++ = static_cast<T>((acc + (1 << 21)) >> 22);  // arithmetic shift: floor
+        }
+      }
+    }
+  }
+}
+
 void BilinearEval(KernelContext& ctx) {
   const ResizeState& s = *ctx.state_as<ResizeState>();
   const uint8_t* in = ctx.input(0)->data;
   uint8_t* out = ctx.output(0)->data;
+  if (s.mode == Mode::kXnnpack8Bit) {
+    if (s.dtype == DType::kInt8)
+      BilinearXnnpack(s, reinterpret_cast<const int8_t*>(in), reinterpret_cast<int8_t*>(out));
+    else
+      BilinearXnnpack(s, in, out);
+    return;
+  }
   switch (s.dtype) {
     case DType::kFloat32:
       BilinearFloatSum(s, reinterpret_cast<const float*>(in), reinterpret_cast<float*>(out), 0.0f);

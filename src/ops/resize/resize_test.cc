@@ -100,8 +100,10 @@ TEST(ShapeResizeBilinear, Uint8HalfPixelExact) {
   EXPECT_EQ(out, (std::vector<uint8_t>{0, 25, 75, 100}));
 }
 
-// uint8 rounds the float interpolation half up; away from exact ties it equals rounding the exact value.
-TEST(ShapeResizeBilinear, Uint8MatchesRoundedDoubleReference) {
+// TFLite's built-in uint8 kernel rounds the float interpolation half up; away from exact ties it equals rounding
+// the exact value.
+TEST(ShapeResizeBilinear, BuiltinUint8MatchesRoundedDoubleReference) {
+  testing::NumericsScope builtin(Numerics::kTfliteBuiltin);
   for (const Geometry& g : kSweep)
     for (auto [align, half] : kFlags) {
       std::vector<uint8_t> in;
@@ -134,9 +136,10 @@ TEST(ShapeResizeBilinear, Int8AlignCornersExact) {
   EXPECT_EQ(out, (std::vector<int8_t>{0, 5, 10, 10, 15, 20, 20, 25, 30}));
 }
 
-// ResizeBilinearInteger (default double-rounding build) rounds ties away from zero: a midpoint of -1 and 0
-// gives -1, of 1 and 0 gives 1; -2.25 gives -2 and -0.75 gives -1.
-TEST(ShapeResizeBilinear, Int8RoundsHalfAwayFromZero) {
+// ResizeBilinearInteger (TFLite's built-in int8 kernel, default double-rounding build) rounds ties away from
+// zero: a midpoint of -1 and 0 gives -1, of 1 and 0 gives 1; -2.25 gives -2 and -0.75 gives -1.
+TEST(ShapeResizeBilinear, BuiltinInt8RoundsHalfAwayFromZero) {
+  testing::NumericsScope builtin(Numerics::kTfliteBuiltin);
   EXPECT_EQ(RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8, {1, 1, 2, 1}, {-1, 0}, 1, 4, false, false),
             (std::vector<int8_t>{-1, -1, 0, 0}));
   EXPECT_EQ(RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8, {1, 1, 2, 1}, {1, 0}, 1, 4, false, false),
@@ -145,23 +148,39 @@ TEST(ShapeResizeBilinear, Int8RoundsHalfAwayFromZero) {
             (std::vector<int8_t>{-3, -2, -1, 0}));
 }
 
-// The 10-bit fixed-point positions stay within one step of the exact interpolation.
-TEST(ShapeResizeBilinear, Int8WithinOneOfDoubleReference) {
-  for (const Geometry& g : kSweep)
-    for (auto [align, half] : kFlags) {
-      std::vector<int8_t> in;
-      std::vector<double> in_d;
-      for (int i = 0; i < g.n * g.h * g.w * g.c; ++i) {
-        in.push_back(static_cast<int8_t>((i * 73 + 11) % 256 - 128));
-        in_d.push_back(in.back());
+// What the official runtime computes (its XNNPACK delegate's 11-bit kernels) rounds ties up: a midpoint of -1
+// and 0 gives 0, of 1 and 0 gives 1; -2.25 gives -2 and -0.75 gives -1.
+TEST(ShapeResizeBilinear, RuntimeInt8RoundsHalfUp) {
+  EXPECT_EQ(RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8, {1, 1, 2, 1}, {-1, 0}, 1, 4, false, false),
+            (std::vector<int8_t>{-1, 0, 0, 0}));
+  EXPECT_EQ(RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8, {1, 1, 2, 1}, {1, 0}, 1, 4, false, false),
+            (std::vector<int8_t>{1, 1, 0, 0}));
+  EXPECT_EQ(RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8, {1, 1, 2, 1}, {-3, 0}, 1, 4, false, true),
+            (std::vector<int8_t>{-3, -2, -1, 0}));
+  EXPECT_EQ(RunResize<uint8_t>(ir::OpType::RESIZE_BILINEAR, DType::kUInt8, {1, 1, 2, 1}, {3, 4}, 1, 4, false, false),
+            (std::vector<uint8_t>{3, 4, 4, 4}));
+}
+
+// Both 8-bit rules stay within one step of the exact interpolation (10-bit or 11-bit fixed-point positions).
+TEST(ShapeResizeBilinear, Int8BothNumericsWithinOneOfDoubleReference) {
+  for (Numerics numerics : {Numerics::kTfliteRuntime, Numerics::kTfliteBuiltin}) {
+    testing::NumericsScope scope(numerics);
+    for (const Geometry& g : kSweep)
+      for (auto [align, half] : kFlags) {
+        std::vector<int8_t> in;
+        std::vector<double> in_d;
+        for (int i = 0; i < g.n * g.h * g.w * g.c; ++i) {
+          in.push_back(static_cast<int8_t>((i * 73 + 11) % 256 - 128));
+          in_d.push_back(in.back());
+        }
+        const std::vector<int8_t> out = RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8,
+                                                          {g.n, g.h, g.w, g.c}, in, g.oh, g.ow, align, half);
+        const std::vector<double> expected = BilinearDouble(in_d, g.n, g.h, g.w, g.c, g.oh, g.ow, align, half);
+        ASSERT_EQ(out.size(), expected.size());
+        for (size_t i = 0; i < out.size(); ++i)
+          EXPECT_LE(std::fabs(out[i] - expected[i]), 1.0) << "align " << align << " half " << half << " at " << i;
       }
-      const std::vector<int8_t> out = RunResize<int8_t>(ir::OpType::RESIZE_BILINEAR, DType::kInt8,
-                                                        {g.n, g.h, g.w, g.c}, in, g.oh, g.ow, align, half);
-      const std::vector<double> expected = BilinearDouble(in_d, g.n, g.h, g.w, g.c, g.oh, g.ow, align, half);
-      ASSERT_EQ(out.size(), expected.size());
-      for (size_t i = 0; i < out.size(); ++i)
-        EXPECT_LE(std::fabs(out[i] - expected[i]), 1.0) << "align " << align << " half " << half << " at " << i;
-    }
+  }
 }
 
 TEST(ShapeResizeBilinear, RejectsBadParams) {

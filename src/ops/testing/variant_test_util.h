@@ -53,6 +53,38 @@ inline std::vector<float> RandomFloatValues(size_t n, float lo, float hi, std::m
   return v;
 }
 
+// Operands of a hybrid (dynamic-range) op: float activations over a random range, often asymmetric about 0
+// (exercising the zero point of asymmetric input quantization; one case in 16 all zeros, the scaling factor 1
+// case), symmetric int8 weights with `channels` distinct scales or a single one, and a float bias.
+struct HybridOperands {
+  std::vector<float> input, bias, scales;
+  std::vector<int8_t> weights;
+
+  HybridOperands(size_t input_size, size_t weight_size, int channels, bool per_channel, std::mt19937& rng) {
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    if (rng() % 16 == 0) {
+      input.assign(input_size, 0.0f);
+    } else {
+      const float lo = rng() % 3 == 0 ? 0.0f : -4.0f * u(rng), hi = 0.01f + 6.0f * u(rng);
+      input = RandomFloatValues(input_size, lo, hi, rng);
+    }
+    weights = RandomValues<int8_t>(weight_size, -127, 127, rng);
+    bias = RandomFloatValues(static_cast<size_t>(channels), -1, 1, rng);
+    for (int i = 0; i < (per_channel ? channels : 1); ++i) scales.push_back(0.001f + 0.02f * u(rng));
+  }
+
+  // Adds them to `t` (weights per axis along `axis` when there are several scales; the bias when `with_bias`) and
+  // returns the float output's slot.
+  int AddTo(OpTester& t, const std::vector<int32_t>& input_shape, const std::vector<int32_t>& weight_shape, int axis,
+            bool with_bias) const {
+    t.AddInput<float>(DType::kFloat32, input_shape, input);
+    t.AddInput<int8_t>(DType::kInt8, weight_shape, weights,
+                       scales.size() > 1 ? QuantPerAxis(scales, axis) : Quant(scales[0], 0), true);
+    if (with_bias) t.AddInput<float>(DType::kFloat32, {static_cast<int32_t>(bias.size())}, bias, {}, true);
+    return t.AddOutput(DType::kFloat32);
+  }
+};
+
 // Runs `build` (which adds inputs and outputs to an OpTester and returns the output slot) once on the reference
 // kernel and once on the optimized kernels of `isa`, then compares. For float outputs, `tolerance[i]` bounds
 // |fast - reference| at element i.

@@ -1,0 +1,22 @@
+// Running the training plugin (libliteopt_train.so, the only code that links libtorch) for `liteopt train` and
+// `liteopt qat` (and `liteopt prune`): defined in train.cc.
+#pragma once
+
+#include "base/status.h"
+#include "cli/dataset_flags.h"
+#include "train/train_api.h"
+
+namespace liteopt::cli {
+
+// The address of `symbol` in the plugin (beside the executable, or $LITEOPT_TRAIN_PLUGIN), loaded on first use
+// and kept loaded. Unsupported says how to get a working plugin (not built, another build).
+Result<void*> TrainingPluginSymbol(const char* symbol);
+
+// Copies the dataset flags into cfg, and sets threads, when 0, to the cores this process may use.
+void ApplyDatasetFlags(train::TrainConfig& cfg, const DatasetFlags& dataset);
+
+// Fills cfg's dataset fields from the flags (and threads, when 0, from the cores this process may use), loads the
+// plugin and runs it. Returns the exit code; errors are printed.
+int RunTrainingPlugin(train::TrainConfig& cfg, const DatasetFlags& dataset);
+
+}  // namespace liteopt::cli

@@ -1,0 +1,372 @@
+// Single-op models built in memory, run in liteopt (reference and optimized kernels) and in the official TFLite
+// runtime (tfjs-tflite under Node.js) on the same seeded random inputs, over shape and option sweeps of the ops
+// whose numerics are easy to get subtly wrong:
+//  - hybrid (dynamic-range) CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: float input quantized at run time,
+//    int8 weights; per-channel and per-tensor scales, asymmetric_quantize_inputs, batches, padding, strides,
+//    dilations, fused activations. The reference kernels must equal the official runtime's outputs bit for bit;
+//    the optimized ones may differ by float rounding (kHybridFastTolerance of the largest output).
+//  - int8 / uint8 / int16 RESIZE_BILINEAR: align_corners, half_pixel_centers, up- and down-scaling: identical.
+// Skips without Node.js or the oracle's node_modules.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include "common/oracle.h"
+#include "data/npy.h"
+#include "io/tflite/op_versions.h"
+#include "io/tflite/writer.h"
+#include "runtime/interpreter.h"
+
+namespace liteopt {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Optimized hybrid kernels against the official runtime: the int32 products are identical, the float scaling may
+// round differently (see src/ops/common/hybrid.h).
+constexpr double kHybridFastTolerance = 1e-6;
+
+// BuiltinOptions union tags of the schema.
+constexpr uint8_t kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kFullyConnectedOptions = 8,
+                  kResizeBilinearOptions = 15;
+
+// One op in a graph of its own, with the bytes of each graph input.
+struct Case {
+  std::string id;
+  ir::Graph graph;
+  std::vector<std::vector<uint8_t>> inputs;
+};
+
+class Builder {
+ public:
+  explicit Builder(std::string id, uint32_t seed) : rng_(seed) {
+    c_.id = std::move(id);
+    c_.graph.buffers.emplace_back();
+    c_.graph.subgraphs.emplace_back();
+  }
+  std::mt19937& rng() { return rng_; }
+
+  int32_t Input(DType dtype, std::vector<int32_t> shape, std::vector<uint8_t> bytes, ir::QuantParams q = {}) {
+    const int32_t t = Tensor("input" + std::to_string(sg().inputs.size()), dtype, std::move(shape), std::move(q));
+    sg().inputs.push_back(t);
+    c_.inputs.push_back(std::move(bytes));
+    return t;
+  }
+  int32_t Output(DType dtype, ir::QuantParams q = {}) {
+    const int32_t t = Tensor("output", dtype, {}, std::move(q));
+    sg().outputs.push_back(t);
+    return t;
+  }
+  template <typename T>
+  int32_t Const(const std::string& name, DType dtype, std::vector<int32_t> shape, const std::vector<T>& values,
+                ir::QuantParams q = {}) {
+    std::vector<uint8_t> bytes(values.size() * sizeof(T));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    const int32_t t = Tensor(name, dtype, std::move(shape), std::move(q));
+    sg().tensors[t].buffer = static_cast<int32_t>(c_.graph.buffers.size());
+    c_.graph.buffers.push_back(ir::Buffer::Owned(std::move(bytes)));
+    return t;
+  }
+  // Adds the op (inputs, one output), infers the output shape with liteopt's kernel and sets the op version the
+  // converter would write.
+  Case Finish(ir::OpType type, ir::OpOptions options, std::vector<int32_t> inputs, int32_t output) {
+    ir::Op op;
+    op.type = type;
+    op.options = options;
+    op.inputs = std::move(inputs);
+    op.outputs = {output};
+    sg().ops.push_back(op);
+    auto g = std::make_shared<ir::Graph>(c_.graph);
+    auto interp = runtime::Interpreter::Create(g);
+    EXPECT_TRUE(interp.ok()) << c_.id << ": " << interp.status().message();
+    if (interp.ok()) sg().tensors[output].shape = (*interp)->output(0).shape;
+    sg().tensors[output].has_rank = true;
+    sg().ops.back().version = io::tflite::OperatorVersion(c_.graph, sg().ops.back());
+    return std::move(c_);
+  }
+
+ private:
+  ir::Subgraph& sg() { return c_.graph.main(); }
+  int32_t Tensor(std::string name, DType dtype, std::vector<int32_t> shape, ir::QuantParams q) {
+    ir::Tensor t;
+    t.name = std::move(name);
+    t.dtype = dtype;
+    t.shape = std::move(shape);
+    t.has_rank = true;
+    t.quant = std::move(q);
+    sg().tensors.push_back(std::move(t));
+    return static_cast<int32_t>(sg().tensors.size()) - 1;
+  }
+  Case c_;
+  std::mt19937 rng_;
+};
+
+int64_t Count(const std::vector<int32_t>& shape) {
+  int64_t n = 1;
+  for (int32_t d : shape) n *= d;
+  return n;
+}
+
+// Float activations in [lo, hi] (asymmetric ranges exercise the zero point of asymmetric input quantization).
+std::vector<uint8_t> FloatBytes(std::mt19937& rng, int64_t n, float lo, float hi) {
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  std::vector<uint8_t> b(n * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+template <typename T>
+std::vector<uint8_t> IntBytes(std::mt19937& rng, int64_t n) {
+  std::uniform_int_distribution<int> d(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(d(rng));
+  std::vector<uint8_t> b(n * sizeof(T));
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Symmetric int8 weights with `scales` scale values (per-tensor when 1) along `axis`.
+int32_t HybridWeights(Builder& b, std::vector<int32_t> shape, int axis, int scales) {
+  std::uniform_int_distribution<int> q(-127, 127);
+  std::uniform_real_distribution<float> s(0.002f, 0.02f);
+  std::vector<int8_t> values(Count(shape));
+  for (int8_t& v : values) v = static_cast<int8_t>(q(b.rng()));
+  ir::QuantParams qp;
+  for (int i = 0; i < scales; ++i) {
+    qp.scale.push_back(s(b.rng()));
+    qp.zero_point.push_back(0);
+  }
+  qp.quantized_dimension = axis;
+  return b.Const("weights", DType::kInt8, std::move(shape), values, qp);
+}
+
+int32_t FloatBias(Builder& b, int32_t n) {
+  std::uniform_real_distribution<float> d(-0.5f, 0.5f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(b.rng());
+  return b.Const("bias", DType::kFloat32, {n}, v);
+}
+
+struct ConvSpec {
+  int batch, height, width, in_ch, out_ch, kh, kw, stride, dilation;
+  ir::Padding padding;
+  bool per_channel;
+  ir::Activation act;
+  float lo, hi;  // input range
+};
+
+Case HybridConv(const ConvSpec& s, uint32_t seed) {
+  Builder b("conv_" + std::to_string(seed), seed);
+  const int32_t in = b.Input(DType::kFloat32, {s.batch, s.height, s.width, s.in_ch},
+                             FloatBytes(b.rng(), int64_t{s.batch} * s.height * s.width * s.in_ch, s.lo, s.hi));
+  const int32_t w = HybridWeights(b, {s.out_ch, s.kh, s.kw, s.in_ch}, 0, s.per_channel ? s.out_ch : 1);
+  const int32_t bias = FloatBias(b, s.out_ch);
+  ir::OpOptions o;
+  o.type = kConv2DOptions;
+  o.padding = s.padding;
+  o.stride_h = o.stride_w = s.stride;
+  o.dilation_h = o.dilation_w = s.dilation;
+  o.activation = s.act;
+  return b.Finish(ir::OpType::CONV_2D, o, {in, w, bias}, b.Output(DType::kFloat32));
+}
+
+Case HybridDepthwise(const ConvSpec& s, int multiplier, uint32_t seed) {
+  Builder b("depthwise_" + std::to_string(seed), seed);
+  const int32_t in = b.Input(DType::kFloat32, {s.batch, s.height, s.width, s.in_ch},
+                             FloatBytes(b.rng(), int64_t{s.batch} * s.height * s.width * s.in_ch, s.lo, s.hi));
+  const int out_ch = s.in_ch * multiplier;
+  const int32_t w = HybridWeights(b, {1, s.kh, s.kw, out_ch}, 3, s.per_channel ? out_ch : 1);
+  const int32_t bias = FloatBias(b, out_ch);
+  ir::OpOptions o;
+  o.type = kDepthwiseConv2DOptions;
+  o.padding = s.padding;
+  o.stride_h = o.stride_w = s.stride;
+  o.dilation_h = o.dilation_w = s.dilation;
+  o.depth_multiplier = multiplier;
+  o.activation = s.act;
+  return b.Finish(ir::OpType::DEPTHWISE_CONV_2D, o, {in, w, bias}, b.Output(DType::kFloat32));
+}
+
+Case HybridFullyConnected(std::vector<int32_t> input_shape, int units, bool asymmetric, bool keep_num_dims,
+                          ir::Activation act, float lo, float hi, uint32_t seed) {
+  Builder b("fc_" + std::to_string(seed), seed);
+  const int32_t depth = input_shape.back();
+  const int64_t n = Count(input_shape);
+  const int32_t in = b.Input(DType::kFloat32, input_shape, FloatBytes(b.rng(), n, lo, hi));
+  const int32_t w = HybridWeights(b, {units, depth}, 0, 1);
+  const int32_t bias = FloatBias(b, units);
+  ir::OpOptions o;
+  o.type = kFullyConnectedOptions;
+  o.asymmetric_quantize_inputs = asymmetric;
+  o.keep_num_dims = keep_num_dims;
+  o.activation = act;
+  return b.Finish(ir::OpType::FULLY_CONNECTED, o, {in, w, bias}, b.Output(DType::kFloat32));
+}
+
+Case ResizeBilinear(DType dtype, std::vector<int32_t> in_shape, int out_h, int out_w, bool align_corners,
+                    bool half_pixel_centers, uint32_t seed) {
+  Builder b("resize_" + std::string(DTypeName(dtype)) + "_" + std::to_string(seed), seed);
+  ir::QuantParams q;
+  q.scale = {0.05f};
+  q.zero_point = {dtype == DType::kInt8 ? 3 : dtype == DType::kUInt8 ? 128 : 0};
+  const int64_t n = Count(in_shape);
+  std::vector<uint8_t> bytes = dtype == DType::kInt8    ? IntBytes<int8_t>(b.rng(), n)
+                               : dtype == DType::kUInt8 ? IntBytes<uint8_t>(b.rng(), n)
+                                                        : IntBytes<int16_t>(b.rng(), n);
+  const int32_t in = b.Input(dtype, in_shape, std::move(bytes), q);
+  const int32_t size = b.Const("size", DType::kInt32, {2}, std::vector<int32_t>{out_h, out_w});
+  ir::OpOptions o;
+  o.type = kResizeBilinearOptions;
+  o.align_corners = align_corners;
+  o.half_pixel_centers = half_pixel_centers;
+  return b.Finish(ir::OpType::RESIZE_BILINEAR, o, {in, size}, b.Output(dtype, q));
+}
+
+std::vector<Case> HybridCases() {
+  using P = ir::Padding;
+  using A = ir::Activation;
+  std::vector<Case> cases;
+  uint32_t seed = 100;
+  const ConvSpec convs[] = {
+      {1, 8, 8, 16, 8, 1, 1, 1, 1, P::kSame, true, A::kNone, -1.0f, 1.0f},
+      {1, 9, 7, 3, 5, 3, 3, 1, 1, P::kSame, true, A::kRelu, -0.3f, 2.0f},
+      {2, 10, 9, 8, 12, 3, 3, 2, 1, P::kSame, true, A::kRelu6, 0.0f, 6.0f},
+      {1, 11, 11, 4, 6, 3, 3, 1, 2, P::kValid, true, A::kNone, -2.0f, 0.5f},
+      {1, 12, 10, 5, 7, 5, 3, 2, 1, P::kValid, true, A::kNone, -1.0f, 1.0f},
+      {2, 6, 6, 7, 9, 3, 3, 1, 1, P::kSame, false, A::kNone, -1.0f, 3.0f},
+      {1, 8, 8, 16, 8, 1, 1, 1, 1, P::kSame, false, A::kRelu, -1.0f, 1.0f},
+      {1, 9, 9, 6, 4, 3, 3, 2, 1, P::kValid, false, A::kNone, 0.5f, 1.5f},
+      {3, 5, 5, 32, 40, 1, 1, 1, 1, P::kSame, true, A::kNone, -0.1f, 4.0f},
+      {1, 7, 7, 3, 4, 3, 3, 1, 2, P::kSame, true, A::kNone, -1.0f, 1.0f},
+  };
+  for (const ConvSpec& s : convs) cases.push_back(HybridConv(s, seed++));
+  const std::pair<ConvSpec, int> depthwise[] = {
+      {{1, 8, 8, 16, 0, 3, 3, 1, 1, P::kSame, true, A::kNone, -1.0f, 1.0f}, 1},
+      {{2, 9, 7, 4, 0, 3, 3, 2, 1, P::kSame, true, A::kRelu6, -0.5f, 5.0f}, 2},
+      {{1, 10, 10, 8, 0, 3, 3, 1, 2, P::kValid, true, A::kRelu, -2.0f, 1.0f}, 1},
+      {{1, 7, 9, 3, 0, 5, 5, 2, 1, P::kSame, true, A::kNone, 0.0f, 1.0f}, 3},
+  };
+  for (const auto& [s, m] : depthwise) cases.push_back(HybridDepthwise(s, m, seed++));
+  cases.push_back(HybridFullyConnected({1, 64}, 10, false, false, A::kNone, -1.0f, 1.0f, seed++));
+  cases.push_back(HybridFullyConnected({1, 64}, 10, true, false, A::kNone, -0.2f, 3.0f, seed++));
+  cases.push_back(HybridFullyConnected({4, 33}, 17, true, false, A::kRelu, -1.0f, 2.0f, seed++));
+  cases.push_back(HybridFullyConnected({3, 40}, 16, false, false, A::kRelu6, -3.0f, 1.0f, seed++));
+  cases.push_back(HybridFullyConnected({2, 3, 24}, 8, true, true, A::kNone, -1.0f, 1.0f, seed++));
+  cases.push_back(HybridFullyConnected({1, 300}, 120, true, false, A::kNone, 0.0f, 5.0f, seed++));
+  return cases;
+}
+
+std::vector<Case> ResizeCases() {
+  std::vector<Case> cases;
+  uint32_t seed = 500;
+  struct R {
+    std::vector<int32_t> in;
+    int oh, ow;
+  };
+  const R sizes[] = {{{1, 4, 4, 3}, 8, 8}, {{1, 5, 7, 2}, 3, 4}, {{2, 3, 3, 5}, 7, 5}, {{1, 6, 5, 16}, 13, 11}};
+  for (DType t : {DType::kInt8, DType::kUInt8, DType::kInt16})
+    for (const R& r : sizes)
+      for (int mode = 0; mode < 3; ++mode)
+        cases.push_back(ResizeBilinear(t, r.in, r.oh, r.ow, mode == 1, mode == 2, seed++));
+  return cases;
+}
+
+// Largest |a - b| and largest |b| of two float tensors, or the count of differing elements of integer ones.
+struct Diff {
+  double max_abs = 0, max_ref = 0;
+  int64_t differing = 0;
+};
+
+Diff Compare(const ops::TensorRef& ours, const data::NpyArray& ref) {
+  Diff d;
+  const int64_t n = ref.num_elements();
+  if (ours.dtype == DType::kFloat32) {
+    const float* a = ours.as<float>();
+    const float* b = reinterpret_cast<const float*>(ref.data.data());
+    for (int64_t i = 0; i < n; ++i) {
+      d.max_ref = std::max(d.max_ref, std::abs(static_cast<double>(b[i])));
+      const double e = std::abs(static_cast<double>(a[i]) - b[i]);
+      d.max_abs = std::max(d.max_abs, std::isnan(e) ? INFINITY : e);
+      if (a[i] != b[i]) ++d.differing;
+    }
+    return d;
+  }
+  const size_t es = DTypeSize(ours.dtype);
+  for (int64_t i = 0; i < n; ++i)
+    if (std::memcmp(ours.data + i * es, ref.data.data() + i * es, es) != 0) ++d.differing;
+  return d;
+}
+
+// Writes every case, runs them all in one oracle process, then checks liteopt against each result.
+// `fast_tolerance` < 0: the optimized kernels must match exactly too.
+void RunCases(const std::string& suite, std::vector<Case> cases, double fast_tolerance) {
+  if (!testing::HaveOracle()) GTEST_SKIP() << testing::kNoOracleMessage;
+  const fs::path root = fs::path(LITEOPT_BINARY_DIR) / "single_op_oracle" / suite;
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::vector<json> jobs;
+  for (const Case& c : cases) {
+    const fs::path dir = root / c.id;
+    fs::create_directories(dir);
+    ASSERT_TRUE(io::tflite::WriteTfliteFile(c.graph, (dir / "model.tflite").string()).ok()) << c.id;
+    json job = {{"model", (dir / "model.tflite").string()}, {"out_dir", (dir / "oracle").string()}, {"id", c.id}};
+    job["inputs"] = json::array();
+    const ir::Subgraph& sg = c.graph.main();
+    for (size_t i = 0; i < sg.inputs.size(); ++i) {
+      const ir::Tensor& t = sg.tensors[sg.inputs[i]];
+      const std::string path = (dir / ("input_" + std::to_string(i) + ".npy")).string();
+      ASSERT_TRUE(data::WriteNpy(path, t.dtype, {t.shape.begin(), t.shape.end()}, c.inputs[i].data(),
+                                 c.inputs[i].size())
+                      .ok());
+      job["inputs"].push_back(path);
+    }
+    jobs.push_back(job);
+  }
+  const auto results = testing::RunOracleBatch(jobs, root);
+  ASSERT_EQ(results.size(), cases.size()) << "the oracle did not answer every job";
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    const ir::Op& op = c.graph.main().ops[0];
+    SCOPED_TRACE(c.id + " (" + ir::OpTypeName(op.type) + " v" + std::to_string(op.version) + ", output shape " +
+                 ops::ShapeString(c.graph.main().tensors[op.outputs[0]].shape) + ")");
+    ASSERT_TRUE(results[k].value("ok", false)) << results[k].dump();
+    auto ref = data::ReadNpy((root / c.id / "oracle" / "output_0.npy").string());
+    ASSERT_TRUE(ref.ok()) << ref.status().message();
+    auto graph = std::make_shared<const ir::Graph>(c.graph);
+    for (bool reference : {true, false}) {
+      runtime::InterpreterOptions opt;
+      opt.reference = reference;
+      auto interp = runtime::Interpreter::Create(graph, opt);
+      ASSERT_TRUE(interp.ok()) << interp.status().message();
+      for (size_t i = 0; i < c.inputs.size(); ++i)
+        std::memcpy((*interp)->input_bytes(static_cast<int>(i)), c.inputs[i].data(), c.inputs[i].size());
+      ASSERT_TRUE((*interp)->Invoke().ok());
+      const ops::TensorRef& out = (*interp)->output(0);
+      ASSERT_EQ(out.bytes, ref->data.size());
+      const Diff d = Compare(out, *ref);
+      const char* kernels = reference ? "reference kernels" : "optimized kernels";
+      if (reference || fast_tolerance < 0) {
+        EXPECT_EQ(d.differing, 0) << kernels << ": " << d.differing << " elements differ, max |diff| " << d.max_abs
+                                  << " of " << d.max_ref;
+      } else {
+        EXPECT_LE(d.max_abs, fast_tolerance * std::max(d.max_ref, 1e-6))
+            << kernels << ": max |diff| " << d.max_abs << " of " << d.max_ref;
+      }
+    }
+  }
+}
+
+TEST(SingleOpOracle, HybridOpsMatchTheOfficialRuntime) { RunCases("hybrid", HybridCases(), -1); }
+
+TEST(SingleOpOracle, QuantizedResizeBilinearMatchesTheOfficialRuntime) {
+  RunCases("resize_bilinear", ResizeCases(), -1);
+}
+
+}  // namespace
+}  // namespace liteopt
