@@ -4,10 +4,14 @@
 #   1. export the dataset as PNG files + train/val/test CSVs (the course's CSV + image layout)
 #   2. measure the input pipeline
 #   3. train a float model (libtorch, batch norm folded into the .tflite)
-#   4. post-training quantization: dynamic range, full int8 with a representative dataset, float16
-#   5. evaluate and compare every variant: size raw and gzipped, accuracy, agreement, latency, images/s
-# Pruning and quantization-aware training join the chain with their issue. Outputs stay in $LITEOPT_DEMO_OUT
-# (default build/demo). Sizes: DEMO_PER_CLASS images per class (default 600), DEMO_EPOCHS (default 3).
+#   4. prune it (magnitude pruning, TFMOT's polynomial-decay schedule, 1x4 blocks) while fine-tuning: the course
+#      starts from a pruned model; its int8 version is written in TFLite's sparse format
+#   5. post-training quantization of the pruned model in one command (`liteopt optimize`): dynamic range, full
+#      int8 with a representative dataset, float16, and their report
+#   6. quantization-aware training of the pruned model (1 epoch) to the int8 model
+#   7. compare every variant: size raw and gzipped, accuracy, agreement, latency, images/s
+# Outputs stay in $LITEOPT_DEMO_OUT (default build/demo). Sizes: DEMO_PER_CLASS images per class (default 600),
+# DEMO_EPOCHS training epochs (default 3), DEMO_PRUNE_EPOCHS (default 2), DEMO_QAT_EPOCHS (default 1).
 set -euo pipefail
 
 liteopt=${1:-build/liteopt}
@@ -15,6 +19,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=${LITEOPT_DEMO_OUT:-$here/build/demo}
 per_class=${DEMO_PER_CLASS:-600}
 epochs=${DEMO_EPOCHS:-3}
+prune_epochs=${DEMO_PRUNE_EPOCHS:-2}
+qat_epochs=${DEMO_QAT_EPOCHS:-1}
 mkdir -p "$out"
 section() { printf '\n=== %s ===\n' "$1"; }
 start=$(date +%s)
@@ -30,15 +36,26 @@ section "3. train a float model (small_cnn, $epochs epochs, Adam, seed 42)"
 "$liteopt" train --arch small_cnn --data "$out/data/train.csv" --val "$out/data/val.csv" --epochs "$epochs" \
   --batch 64 --lr 0.003 --lr-schedule onecycle --seed 42 -o "$out/model_float.tflite"
 
-section "4. post-training quantization"
-"$liteopt" convert "$out/model_float.tflite" -o "$out/model_dynamic_range.tflite" --optimize default
-"$liteopt" convert "$out/model_float.tflite" -o "$out/model_int8.tflite" --optimize default \
-  --representative-data "$out/data/train.csv" --samples 300
-"$liteopt" convert "$out/model_float.tflite" -o "$out/model_float16.tflite" --float16
+section "4. prune to 50% sparsity while fine-tuning ($prune_epochs epochs, 1x4 blocks), int8 in the sparse format"
+"$liteopt" prune "$out/model_float.tflite" --data "$out/data/train.csv" --val "$out/data/val.csv" \
+  --epochs "$prune_epochs" --batch 64 --lr 0.001 --lr-schedule cosine --target-sparsity 0.5 --block 1x4 \
+  --int8 --representative-data "$out/data/train.csv" -o "$out/model_pruned_int8.tflite"
 
-section "5. compare every variant on the test set"
-"$liteopt" compare "$out/model_float.tflite" "$out/model_dynamic_range.tflite" "$out/model_int8.tflite" \
-  "$out/model_float16.tflite" --data "$out/data/test.csv" --limit 1000 --markdown "$out/report.md" --html "$out/report.html"
+section "5. post-training quantization of the pruned model: every variant and its report, one command"
+rm -rf "$out/ptq"
+cp "$out/model_pruned_int8.float.tflite" "$out/model_pruned.tflite"  # optimize names its files after the model
+"$liteopt" optimize "$out/model_pruned.tflite" --train "$out/data/train.csv" --val "$out/data/val.csv" \
+  --test "$out/data/test.csv" --limit 1000 --no-batched --out "$out/ptq"
+
+section "6. quantization-aware training of the pruned model ($qat_epochs epoch)"
+"$liteopt" qat "$out/model_pruned.tflite" --data "$out/data/train.csv" --val "$out/data/val.csv" \
+  --epochs "$qat_epochs" -o "$out/model_qat_int8.tflite"
+
+section "7. compare every variant on the test set"
+"$liteopt" compare "$out/model_float.tflite" "$out/model_pruned.tflite" "$out/ptq/model_pruned_dynamic_range.tflite" \
+  "$out/ptq/model_pruned_int8.tflite" "$out/ptq/model_pruned_float16.tflite" "$out/model_pruned_int8.tflite" \
+  "$out/model_qat_int8.tflite" --data "$out/data/test.csv" --limit 1000 --markdown "$out/report.md" \
+  --html "$out/report.html"
 
 echo
 echo "report: $out/report.md and $out/report.html (open it in a browser; no network needed)"

@@ -206,40 +206,6 @@ TEST_F(Qat, ResidualAddGraph) {
   EXPECT_GE(a.same_top1, 0.97 * a.images);
 }
 
-// input -> CONV_2D 3x3/2 x6 + RELU6 and MAX_POOL_2D 2x2/2 -> CONCATENATION (channels: inputs of different
-// ranges, requantized to the output's) -> MEAN over H,W -> FULLY_CONNECTED 10 -> SOFTMAX, random weights.
-ir::Graph ConcatenationModel() {
-  liteopt::testing::fashion_model_internal::Builder b;
-  at::manual_seed(5);
-  auto constant = [&](const std::string& name, std::vector<int32_t> shape, const at::Tensor& t) {
-    const at::Tensor c = t.contiguous();
-    return b.Constant(name, std::move(shape), std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel()),
-                      DType::kFloat32);
-  };
-  const int32_t in = b.Tensor("input", {1, 28, 28, 1});
-  const int32_t conv = b.Tensor("conv", {1, 14, 14, 6});
-  ir::Op& c = b.Add(ir::OpType::CONV_2D, {in, constant("conv/w", {6, 3, 3, 1}, at::randn({6, 3, 3, 1})),
-                                          constant("conv/b", {6}, at::randn({6}) * 0.1)}, conv, 1);
-  c.options.stride_h = c.options.stride_w = 2;
-  c.options.padding = ir::Padding::kSame;
-  c.options.activation = ir::Activation::kRelu6;
-  const int32_t pool = b.Tensor("pool", {1, 14, 14, 1});
-  ir::Op& p = b.Add(ir::OpType::MAX_POOL_2D, {in}, pool, 5);
-  p.options.stride_h = p.options.stride_w = p.options.filter_h = p.options.filter_w = 2;
-  const int32_t cat = b.Tensor("concat", {1, 14, 14, 7});
-  b.Add(ir::OpType::CONCATENATION, {conv, pool}, cat, 10).options.axis = 3;
-  const int32_t mean = b.Tensor("mean", {1, 7});
-  b.Add(ir::OpType::MEAN, {cat, b.Constant("axes", {2}, std::vector<int32_t>{1, 2}, DType::kInt32)}, mean, 27);
-  const int32_t fc = b.Tensor("logits", {1, 10});
-  b.Add(ir::OpType::FULLY_CONNECTED, {mean, constant("fc/w", {10, 7}, at::randn({10, 7})),
-                                      constant("fc/b", {10}, at::zeros({10}))}, fc, 8);
-  const int32_t out = b.Tensor("output", {1, 10});
-  b.Add(ir::OpType::SOFTMAX, {fc}, out, 9);
-  b.sg().inputs = {in};
-  b.sg().outputs = {out};
-  return b.g;
-}
-
 TEST_F(Qat, ConcatenationGraph) {
   auto qat = PrepareQat(ConcatenationModel(), {}, Samples(FashionImages(64, true)), 1);
   ASSERT_TRUE(qat.ok()) << qat.status().message();
