@@ -6,15 +6,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/dataset_flags.h"
 #include "cli/samples.h"
 #include "data/model_input.h"
 #include "data/pipeline.h"
+#include "io/keras/qat_ranges.h"
 #include "io/model_file.h"
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
+#include "quant/calibration.h"
+#include "quant/cleanup.h"
 #include "quant/convert.h"
 #include "runtime/interpreter.h"
 
@@ -39,7 +43,8 @@ struct ConvertConfig {
   std::vector<std::string> keep_float;
 };
 
-Result<quant::ConvertOptions> OptionsFrom(const ConvertConfig& cfg) {
+// qat: the model carries quantization-aware training ranges, so --optimize default alone is full integer.
+Result<quant::ConvertOptions> OptionsFrom(const ConvertConfig& cfg, bool qat) {
   quant::ConvertOptions o;
   const bool data = !cfg.representative.empty();
   if (cfg.float16 && (cfg.int16x8 || data))
@@ -48,6 +53,7 @@ Result<quant::ConvertOptions> OptionsFrom(const ConvertConfig& cfg) {
   if (cfg.int16x8) o.mode = quant::Mode::kInt16x8;
   else if (cfg.float16) o.mode = quant::Mode::kFloat16;
   else if (data) o.mode = quant::Mode::kFullInteger;  // TFLiteConverter: DEFAULT + a representative dataset
+  else if (qat && cfg.optimize == "default") o.mode = quant::Mode::kFullInteger;  // from the learned ranges
   else if (cfg.optimize == "default") o.mode = quant::Mode::kDynamicRange;
   o.calibration = cfg.calibration == "percentile" ? quant::Calibration::kPercentile
                   : cfg.calibration == "mse"      ? quant::Calibration::kMse
@@ -55,7 +61,8 @@ Result<quant::ConvertOptions> OptionsFrom(const ConvertConfig& cfg) {
                                                   : quant::Calibration::kMinMax;
   o.io_type = cfg.io_type == "int8" ? DType::kInt8 : cfg.io_type == "uint8" ? DType::kUInt8 : DType::kFloat32;
   if (o.io_type != DType::kFloat32 && o.mode != quant::Mode::kFullInteger)
-    return InvalidArgument("--io-type " + cfg.io_type + " needs full-integer quantization (--representative-data)");
+    return InvalidArgument("--io-type " + cfg.io_type +
+                           " needs full-integer quantization (--representative-data, or a QAT model with --optimize default)");
   o.per_tensor = cfg.per_tensor;
   o.keep_float = cfg.keep_float;
   return o;
@@ -88,26 +95,67 @@ void CopyLabels(const std::string& in, const std::string& out) {
   if (ec) fs::remove(tmp, ec);
 }
 
+// A QAT model converted to full integer: the cleaned graph and activation_ranges from the learned ranges;
+// tensors without one are calibrated on `samples` when there are samples, otherwise they are an error.
+struct QatPlan {
+  std::shared_ptr<ir::Graph> graph;
+  int learned = 0, derived = 0, calibrated = 0;
+};
+
+Result<QatPlan> PlanQat(const ir::Graph& model, const io::keras::LearnedRanges& learned, quant::ConvertOptions& o,
+                        const std::vector<std::vector<uint8_t>>& samples) {
+  // activation_ranges index the graph the converter quantizes: clean first, as quant::Convert does.
+  QatPlan plan{std::make_shared<ir::Graph>(model)};
+  quant::CleanupOptions co;
+  co.fold_dequantize = true;
+  LITEOPT_RETURN_IF_ERROR(quant::CleanupGraph(*plan.graph, co).status());
+  const io::keras::ResolvedRanges r = io::keras::ResolveQatRanges(*plan.graph, learned);
+  o.activation_ranges.assign(r.by_tensor.size(), quant::TensorRange{});
+  for (size_t t = 0; t < r.by_tensor.size(); ++t)
+    if (r.by_tensor[t]) o.activation_ranges[t] = {true, r.by_tensor[t]->first, r.by_tensor[t]->second};
+  if (!r.missing.empty()) {
+    if (samples.empty())
+      return InvalidArgument("the QAT model has no learned range for " + std::to_string(r.missing.size()) +
+                             " tensor(s): " + io::keras::DescribeTensors(*plan.graph, r.missing) +
+                             "; give --representative-data to calibrate those");
+    LITEOPT_ASSIGN_OR_RETURN(auto calibrated, quant::Calibrate(*plan.graph, samples, o.calibration));
+    for (int32_t t : r.missing) o.activation_ranges[t] = calibrated[t];
+  }
+  plan.learned = r.learned;
+  plan.derived = r.derived;
+  plan.calibrated = static_cast<int>(r.missing.size());
+  return plan;
+}
+
 int RunConvert(const ConvertConfig& cfg) {
-  auto options = OptionsFrom(cfg);
-  if (!options.ok()) return Fail(options.status().message());
   Status out_ok = CheckOutputPath(cfg.input, cfg.output);
   if (!out_ok.ok()) return Fail(out_ok.message());
-  auto graph = io::ReadModelFile(cfg.input, {cfg.keras_config});
-  if (!graph.ok()) return Fail(graph.status().message());
+  auto model = io::ReadModel(cfg.input, {cfg.keras_config});
+  if (!model.ok()) return Fail(model.status().message());
+  const bool qat = !model->qat_ranges.empty();
+  auto options = OptionsFrom(cfg, qat);
+  if (!options.ok()) return Fail(options.status().message());
+  std::shared_ptr<ir::Graph> graph = model->graph;
 
   std::vector<std::vector<uint8_t>> samples;
   double load_seconds = 0;
   if (!cfg.representative.empty()) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto s = LoadRepresentative(cfg, **graph);
+    auto s = LoadRepresentative(cfg, *graph);
     if (!s.ok()) return Fail(s.status().message());
     samples = std::move(*s);
     load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!cfg.quiet) std::fprintf(stderr, "loaded %zu representative samples in %.2f s\n", samples.size(), load_seconds);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  auto converted = quant::Convert(**graph, *options, samples);
+  std::optional<QatPlan> plan;
+  if (qat && options->mode == quant::Mode::kFullInteger) {
+    auto p = PlanQat(*graph, model->qat_ranges, *options, samples);
+    if (!p.ok()) return Fail(cfg.input + ": " + p.status().message());
+    plan = std::move(*p);
+    graph = plan->graph;
+  }
+  auto converted = quant::Convert(*graph, *options, plan ? std::vector<std::vector<uint8_t>>{} : samples);
   if (!converted.ok()) return Fail(cfg.input + ": " + converted.status().message());
   const double convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // The result must load in liteopt before it is written: a bug never leaves a broken file behind.
@@ -122,7 +170,13 @@ int RunConvert(const ConvertConfig& cfg) {
   const auto in_size = fs::file_size(cfg.input, ec);
   const auto out_size = fs::file_size(cfg.output, ec);
   std::printf("%s -> %s: %s", cfg.input.c_str(), cfg.output.c_str(), std::string(quant::ModeName(options->mode)).c_str());
-  if (options->mode == quant::Mode::kFullInteger)
+  if (plan) {
+    std::printf(" (QAT ranges used: %d learned, %d shared or fixed by the op", plan->learned, plan->derived);
+    if (plan->calibrated > 0)
+      std::printf(", %d calibrated (%s on %zu samples)", plan->calibrated,
+                  std::string(quant::CalibrationName(options->calibration)).c_str(), samples.size());
+    std::printf("; io %s)", cfg.io_type.c_str());
+  } else if (options->mode == quant::Mode::kFullInteger)
     std::printf(" (%s calibration on %zu samples, io %s)", std::string(quant::CalibrationName(options->calibration)).c_str(),
                 samples.size(), cfg.io_type.c_str());
   std::printf("\n%ju -> %ju bytes (%.3fx), %zu ops, converted in %.2f s\n", static_cast<uintmax_t>(in_size),
@@ -140,7 +194,7 @@ Command AddConvertCommand(CLI::App& root) {
   app->add_option("model", cfg->input, "a float .tflite file or a Keras .h5 model (never modified)")->required();
   app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
   app->add_option("-o,--output", cfg->output, "the .tflite file to write (atomically)")->required();
-  app->add_option("--optimize", cfg->optimize, "'default' quantizes (dynamic range, or full integer with data)")
+  app->add_option("--optimize", cfg->optimize, "'default' quantizes (dynamic range; full integer with data or from a QAT model's learned ranges)")
       ->check(CLI::IsMember({"default"}));
   app->add_option("--representative-data", cfg->representative,
                   "CSV of images for calibration (full-integer quantization)");

@@ -79,16 +79,49 @@ Result<CompareReport> Compare(const std::vector<std::string>& models, const Comp
       same += it->second == p.top1;
     }
     row.agreement = row.agreement_n ? static_cast<double>(same) / row.agreement_n : 0.0;
-    if (static_cast<int>(i) != report.baseline && IsQuantized(row.result.kind) &&
-        -row.top1_delta * 100.0 > options.hint_drop_points) {
-      report.hints.push_back(
-          row.name + " (" + std::string(ModelKindName(row.result.kind)) + ") loses " + Points(-row.top1_delta) +
-          " points of top-1 against " + report.rows[report.baseline].name +
-          ": try percentile calibration (`liteopt convert --calibration percentile`) or keep the worst layers float "
-          "(`--keep-float`); `liteopt debug-quant FLOAT QUANT --data CSV` names them");
+  }
+  report.hints = AccuracyHints(report.rows, report.baseline, options.hint_drop_points);
+  return report;
+}
+
+std::vector<std::string> AccuracyHints(const std::vector<CompareRow>& rows, int baseline, double hint_drop_points) {
+  std::vector<std::string> hints;
+  const auto loses = [&](const CompareRow& r) { return -r.top1_delta * 100.0 > hint_drop_points; };
+  const std::string& base_name = rows[baseline].name;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CompareRow& row = rows[i];
+    if (static_cast<int>(i) == baseline || !IsQuantized(row.result.kind) || !loses(row)) continue;
+    // Another float32 model that already lost as much (a pruned or fine-tuned copy the variant was made from):
+    // the loss happened before quantization, and quantization is measured against that model instead.
+    const CompareRow* source = nullptr;
+    for (size_t j = 0; j < rows.size(); ++j) {
+      const CompareRow& f = rows[j];
+      if (static_cast<int>(j) == baseline || f.result.kind != ModelKind::kFloat32 || !loses(f)) continue;
+      if (source == nullptr ||
+          std::abs(f.result.top1 - row.result.top1) < std::abs(source->result.top1 - row.result.top1))
+        source = &f;
+    }
+    const std::string what = row.name + " (" + std::string(ModelKindName(row.result.kind)) + ") loses " +
+                             Points(-row.top1_delta) + " points of top-1 against " + base_name;
+    const std::string fixes =
+        ": try percentile calibration (`liteopt convert --calibration percentile`) or keep the worst layers float "
+        "(`--keep-float`); `liteopt debug-quant FLOAT QUANT --data CSV` names them";
+    if (source == nullptr) {
+      hints.push_back(what + fixes);
+      continue;
+    }
+    const double quant_loss = source->result.top1 - row.result.top1;
+    if (quant_loss * 100.0 <= hint_drop_points) {
+      const std::string gap =
+          quant_loss >= 0 ? Points(quant_loss) + " points below it" : Points(-quant_loss) + " points above it";
+      hints.push_back(what + ", but the float32 " + source->name + " already loses " + Points(-source->top1_delta) +
+                      ": the loss comes from what made that model (pruning, fine-tuning), not from quantization (" +
+                      gap + "); fine-tune it longer or prune less");
+    } else {
+      hints.push_back(what + ", " + Points(quant_loss) + " of them against the float32 " + source->name + fixes);
     }
   }
-  return report;
+  return hints;
 }
 
 }  // namespace liteopt::eval

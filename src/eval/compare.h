@@ -47,6 +47,11 @@ struct CompareReport {
 // must use the same class ids (same label count and names).
 Result<CompareReport> Compare(const std::vector<std::string>& models, const CompareOptions& options);
 
+// The report's hints: each quantized model losing more than `hint_drop_points` of top-1 against the baseline,
+// with what to try. When another float32 model in the list (a pruned or fine-tuned copy) already lost about as
+// much, the hint says the loss comes from that model, not from quantization.
+std::vector<std::string> AccuracyHints(const std::vector<CompareRow>& rows, int baseline, double hint_drop_points);
+
 // Renderings of a report. Text: a fixed-width table for a terminal. Markdown: a GitHub table plus notes. HTML: one
 // self-contained page (inline CSS and SVG, no script, nothing fetched) with the table and a plot of top-1 against
 // file size, marker area by latency and colour by model kind.

@@ -89,3 +89,46 @@ TEST(RenderText, AlignedColumns) {
 
 }  // namespace
 }  // namespace liteopt::eval
+
+namespace liteopt::eval {
+namespace {
+
+CompareRow HintRow(const std::string& name, ModelKind kind, double top1) {
+  CompareRow row;
+  row.name = name;
+  row.result.kind = kind;
+  row.result.top1 = top1;
+  row.top1_delta = top1 - 0.85;  // against the baseline of the tests below
+  return row;
+}
+
+// A pruned float model that lost 2.7 points, and its int8 variants: the loss is pruning's, and the hint says so.
+TEST(AccuracyHints, LossInheritedFromAPrunedFloatModelIsNotBlamedOnQuantization) {
+  const std::vector<CompareRow> rows = {
+      HintRow("float.tflite", ModelKind::kFloat32, 0.85), HintRow("pruned.tflite", ModelKind::kFloat32, 0.823),
+      HintRow("pruned_int8.tflite", ModelKind::kInt8, 0.827), HintRow("bad_int8.tflite", ModelKind::kInt8, 0.80),
+      HintRow("pruned_fp16.tflite", ModelKind::kFloat16, 0.823)};
+  const auto hints = AccuracyHints(rows, 0, 1.0);
+  ASSERT_EQ(hints.size(), 2u) << "only the two int8 models lose more than a point and are quantized";
+  EXPECT_EQ(hints[0].rfind("pruned_int8.tflite (int8) loses 2.30 points", 0), 0u) << hints[0];
+  EXPECT_NE(hints[0].find("the float32 pruned.tflite already loses 2.70"), std::string::npos) << hints[0];
+  EXPECT_NE(hints[0].find("not from quantization (0.40 points above it)"), std::string::npos) << hints[0];
+  EXPECT_EQ(hints[0].find("percentile"), std::string::npos) << hints[0];
+  // 2.3 points below the pruned model: quantization's own loss, measured against the pruned model.
+  EXPECT_NE(hints[1].find("2.30 of them against the float32 pruned.tflite"), std::string::npos) << hints[1];
+  EXPECT_NE(hints[1].find("percentile calibration"), std::string::npos) << hints[1];
+}
+
+TEST(AccuracyHints, WithoutAnotherFloatModelQuantizationIsSuspected) {
+  const std::vector<CompareRow> rows = {HintRow("float.tflite", ModelKind::kFloat32, 0.85),
+                                        HintRow("int8.tflite", ModelKind::kInt8, 0.83),
+                                        HintRow("dr.tflite", ModelKind::kDynamicRange, 0.845)};
+  const auto hints = AccuracyHints(rows, 0, 1.0);
+  ASSERT_EQ(hints.size(), 1u);
+  EXPECT_EQ(hints[0].rfind("int8.tflite (int8) loses 2.00 points of top-1 against float.tflite: try percentile", 0),
+            0u)
+      << hints[0];
+}
+
+}  // namespace
+}  // namespace liteopt::eval

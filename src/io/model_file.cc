@@ -41,6 +41,7 @@ Result<ModelFile> ReadModel(const std::string& path, const ModelReadOptions& opt
     out.keras_backend = std::move(m.backend);
     out.keras_class = std::move(m.model_class);
     out.keras_loss = std::move(m.loss);
+    out.qat_ranges = std::move(m.qat_ranges);
     return out;
   }
   LITEOPT_ASSIGN_OR_RETURN(out.graph, tflite::ReadTfliteFile(path));

@@ -3,8 +3,10 @@
 // and, for files that are neither, by extension.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "base/status.h"
 #include "ir/graph.h"
@@ -23,6 +25,9 @@ struct ModelFile {
   ModelFormat format = ModelFormat::kTflite;
   // Keras models only.
   std::string keras_version, keras_backend, keras_class, keras_loss;
+  // Keras TFMOT quantization-aware models: learned activation (min, max) by tensor name (io/keras/reader.h,
+  // io/keras/qat_ranges.h); empty otherwise.
+  std::map<std::string, std::pair<float, float>> qat_ranges;
 };
 
 Result<ModelFile> ReadModel(const std::string& path, const ModelReadOptions& options = {});

@@ -48,6 +48,26 @@ TEST(KerasCli, RunConvertAndBenchTakeH5) {
   EXPECT_EQ(bench.code, 0) << bench.err;
 }
 
+// A TFMOT QAT model: --optimize default alone gives full integer from the learned ranges (no calibration),
+// and the output says so; the int8 file still classifies the digit.
+TEST(KerasCli, QatModelConvertsFromItsLearnedRanges) {
+  if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
+  const std::string dir = std::string(LITEOPT_BINARY_DIR) + "/cli_test_tmp/keras_qat";
+  std::filesystem::create_directories(dir);
+  const std::string out = dir + "/qat_int8.tflite";
+  auto conv = RunLiteopt("convert " + Fx("keras/community/sheena_mnist_cnn_qat.h5") + " -o " + Quote(out) +
+                         " --optimize default");
+  ASSERT_EQ(conv.code, 0) << conv.err;
+  EXPECT_NE(conv.out.find("full-integer (QAT ranges used: 3 learned, 3 shared or fixed by the op; io float32)"),
+            std::string::npos) << conv.out;
+  auto run = RunLiteopt("run " + Quote(out) + " --input " + Fx("images/tflm_mnist/sample3.png"));
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("1  class 3"), std::string::npos) << run.out;
+  auto int8_io = RunLiteopt("convert " + Fx("keras/community/sheena_mnist_cnn_qat.h5") + " -o " + Quote(out) +
+                            " --optimize default --io-type int8");
+  EXPECT_EQ(int8_io.code, 0) << int8_io.err;
+}
+
 TEST(KerasCli, WeightsOnlyNeedsConfigAndBadFilesFail) {
   if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
   auto no_cfg = RunLiteopt("inspect " + Fx("keras/hls4ml/KERAS_3layer_weights.h5"));

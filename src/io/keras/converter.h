@@ -43,9 +43,12 @@ class LayerWeights {
       : file_(file), layer_(std::move(layer)), vars_(std::move(vars)) {}
   bool Has(const std::string& var) const { return vars_.count(var) > 0; }
   // Reads the variable and checks its shape; pruning masks of the same shape are applied (masked weights).
+  // Kernels of TFMOT QuantizeWrapper layers come fake-quantized with their learned `<var>_min` / `_max`.
   Result<std::vector<float>> Get(const std::string& var, const std::vector<int64_t>& expected_shape) const;
 
  private:
+  Status FakeQuantize(const std::string& var, const std::vector<int64_t>& shape, std::vector<float>& w) const;
+
   const H5File* file_;
   std::string layer_;
   std::map<std::string, std::string> vars_;  // variable -> dataset path

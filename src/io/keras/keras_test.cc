@@ -13,14 +13,19 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "base/quant_math.h"
 #include "common/fixtures.h"
+#include "common/oracle.h"
 #include "data/npy.h"
 #include "data/image.h"
 #include "data/resize.h"
 #include "io/keras/hdf5_file.h"
+#include "io/keras/qat_ranges.h"
 #include "io/model_file.h"
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
+#include "quant/cleanup.h"
+#include "quant/convert.h"
 #include "runtime/interpreter.h"
 
 namespace liteopt::io::keras {
@@ -301,6 +306,118 @@ TEST(KerasReader, WrittenModelsRunInTheOfficialRuntime) {
     const double rel = RelDiff(RunModel(graphs[k], x), ref);
     EXPECT_LE(rel, 1e-4);
     std::printf("%s: official runtime vs liteopt, max |diff| / max |output| = %.3g\n", models[k], rel);
+  }
+}
+
+// ---- TFMOT quantization-aware training: the learned ranges give the int8 model, no recalibration ----
+
+const ir::Tensor* TensorNamed(const ir::Graph& g, const std::string& name) {
+  for (const ir::Tensor& t : g.main().tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+// The QAT fixture (QuantizeLayer + QuantizeWrapperV2 around Reshape, Conv2D, MaxPooling2D, Flatten, Dense) as
+// `liteopt convert --optimize default` converts it: cleaned graph, activation ranges from the learned ones.
+struct QatInt8 {
+  KerasModel keras;
+  std::shared_ptr<ir::Graph> int8;
+};
+QatInt8 ConvertQatFixture() {
+  QatInt8 out;
+  auto m = ReadKerasFile(Fx("keras/community/sheena_mnist_cnn_qat.h5"));
+  EXPECT_TRUE(m.ok()) << m.status().message();
+  if (!m.ok()) return out;
+  out.keras = *m;
+  ir::Graph cleaned = *m->graph;
+  quant::CleanupOptions co;
+  co.fold_dequantize = true;
+  EXPECT_TRUE(quant::CleanupGraph(cleaned, co).ok());
+  const ResolvedRanges r = ResolveQatRanges(cleaned, m->qat_ranges);
+  EXPECT_TRUE(r.missing.empty()) << DescribeTensors(cleaned, r.missing);
+  EXPECT_EQ(r.learned, 3);  // input, conv2d (after relu), dense
+  EXPECT_EQ(r.derived, 3);  // reshape, max pooling, flatten share their input's
+  quant::ConvertOptions o;
+  o.mode = quant::Mode::kFullInteger;
+  o.activation_ranges.resize(r.by_tensor.size());
+  for (size_t t = 0; t < r.by_tensor.size(); ++t)
+    if (r.by_tensor[t]) o.activation_ranges[t] = {true, r.by_tensor[t]->first, r.by_tensor[t]->second};
+  auto q = quant::Convert(cleaned, o);
+  EXPECT_TRUE(q.ok()) << q.status().message();
+  if (q.ok()) out.int8 = std::make_shared<ir::Graph>(std::move(*q));
+  return out;
+}
+
+TEST(KerasQat, LearnedRangesSetTheInt8Parameters) {
+  REQUIRE_FIXTURES();
+  QatInt8 q = ConvertQatFixture();
+  ASSERT_TRUE(q.int8);
+  const auto& ranges = q.keras.qat_ranges;
+  ASSERT_EQ(ranges.size(), 3u);
+  EXPECT_EQ(ranges.at("input_1"), std::make_pair(0.0f, 1.0f));  // quantize_layer_min / _max
+  // Activations: ChooseQuantizationParams of the stored ranges ((max - min) / 255, nudged zero point).
+  for (const char* name : {"quant_conv2d", "quant_dense"}) {
+    SCOPED_TRACE(name);
+    const ir::Tensor* t = TensorNamed(*q.int8, std::string(name) + (std::string(name) == "quant_dense" ? "_int8" : ""));
+    ASSERT_NE(t, nullptr);
+    ASSERT_EQ(t->dtype, DType::kInt8);
+    const auto [lo, hi] = ranges.at(name);
+    float scale = 0;
+    int32_t zp = 0;
+    qmath::ChooseQuantizationParams(lo, hi, -128, 127, &scale, &zp);
+    EXPECT_FLOAT_EQ(t->quant.scale[0], scale);
+    EXPECT_NEAR(t->quant.scale[0], (hi - lo) / 255.0f, 1e-6f);
+    EXPECT_EQ(t->quant.zero_point[0], zp);
+  }
+  const ir::Tensor* in = TensorNamed(*q.int8, "input_1_int8");
+  ASSERT_NE(in, nullptr);
+  EXPECT_FLOAT_EQ(in->quant.scale[0], 1.0f / 255);
+  EXPECT_EQ(in->quant.zero_point[0], -128);
+  // Weights: the learned per-channel kernel_max / 127 (TFLite's conversion of the FakeQuant op).
+  auto lock = internal::Hdf5Lock();
+  auto f = internal::H5File::Open(Fx("keras/community/sheena_mnist_cnn_qat.h5"));
+  ASSERT_TRUE(f.ok());
+  auto kmax = (*f)->ReadFloats("model_weights/quant_conv2d/quant_conv2d/kernel_max:0");
+  ASSERT_TRUE(kmax.ok());
+  const ir::Tensor* k = TensorNamed(*q.int8, "quant_conv2d/kernel");
+  ASSERT_NE(k, nullptr);
+  ASSERT_EQ(k->quant.scale.size(), kmax->values.size());
+  for (size_t c = 0; c < kmax->values.size(); ++c) EXPECT_NEAR(k->quant.scale[c], kmax->values[c] / 127, 1e-6f * kmax->values[c]);
+}
+
+// Smoke test of accuracy on the MNIST digits: the int8 model picks the digit on every sample, as the QAT float
+// model does, and the official runtime gives the same outputs as liteopt on them.
+TEST(KerasQat, Int8ModelClassifiesDigitsLikeTheFloatModelInBothRuntimes) {
+  REQUIRE_FIXTURES();
+  QatInt8 q = ConvertQatFixture();
+  ASSERT_TRUE(q.int8);
+  const fs::path dir = TempDir("qat");
+  ASSERT_TRUE(tflite::WriteTfliteFile(*q.int8, (dir / "model.tflite").string()).ok());
+  std::vector<nlohmann::json> jobs;
+  std::vector<std::vector<float>> liteopt_out;
+  for (int digit = 0; digit < 10; ++digit) {
+    SCOPED_TRACE(digit);
+    const std::vector<float> x =
+        ImageInput(Fx("images/tflm_mnist/sample" + std::to_string(digit) + ".png"), 28, 28, 1, 1.0f / 255);
+    const auto y_float = RunModel(q.keras.graph, x);
+    liteopt_out.push_back(RunModel(q.int8, x));
+    EXPECT_EQ(ArgMax(y_float), static_cast<size_t>(digit));
+    EXPECT_EQ(ArgMax(liteopt_out.back()), static_cast<size_t>(digit));
+    const std::string in = (dir / ("in" + std::to_string(digit) + ".npy")).string();
+    ASSERT_TRUE(data::WriteNpy(in, DType::kFloat32, {1, 28, 28}, x.data(), x.size() * 4).ok());
+    jobs.push_back({{"model", (dir / "model.tflite").string()}, {"inputs", {in}},
+                    {"out_dir", (dir / ("out" + std::to_string(digit))).string()}});
+  }
+  if (!testing::HaveOracle()) GTEST_SKIP() << testing::kNoOracleMessage;
+  const auto results = testing::RunOracleBatch(jobs, dir);
+  ASSERT_EQ(results.size(), jobs.size());
+  for (int digit = 0; digit < 10; ++digit) {
+    SCOPED_TRACE(digit);
+    auto want = data::ReadNpy((dir / ("out" + std::to_string(digit)) / "output_0.npy").string());
+    ASSERT_TRUE(want.ok()) << results[digit].dump();
+    std::vector<float> ref(want->data.size() / 4);
+    std::memcpy(ref.data(), want->data.data(), want->data.size());
+    EXPECT_EQ(liteopt_out[digit], ref);  // int8 arithmetic: identical, dequantized the same way
   }
 }
 

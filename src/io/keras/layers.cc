@@ -622,6 +622,39 @@ std::string LayerSpec::Describe() const {
   return s;
 }
 
+// TFMOT quantization-aware training: the kernel as the QAT model computes with it, FakeQuantWithMinMaxVars
+// (8 bits, narrow range [1, 255]) with the learned `<var>_min` / `<var>_max`, one range per tensor or per
+// output channel (the last axis; a depthwise kernel's [C, M] axes together). The int8 converter's symmetric
+// scale max|w| / 127 then equals the learned max / 127, as in TFLite's conversion of the FakeQuant op.
+Status LayerWeights::FakeQuantize(const std::string& var, const std::vector<int64_t>& shape,
+                                  std::vector<float>& w) const {
+  LITEOPT_ASSIGN_OR_RETURN(FloatArray lo, file_->ReadFloats(vars_.at(var + "_min")));
+  LITEOPT_ASSIGN_OR_RETURN(FloatArray hi, file_->ReadFloats(vars_.at(var + "_max")));
+  const size_t n = lo.values.size();
+  const int64_t last = shape.empty() ? 1 : shape.back();
+  const int64_t last2 = shape.size() >= 2 ? last * shape[shape.size() - 2] : last;
+  if (n == 0 || hi.values.size() != n || (n != 1 && static_cast<int64_t>(n) != last && static_cast<int64_t>(n) != last2))
+    return InvalidArgument(file_->path() + ": " + layer_ + ": '" + var + "_min' / '" + var + "_max' have " +
+                           std::to_string(n) + " / " + std::to_string(hi.values.size()) + " values for a kernel of shape " +
+                           ShapeText(shape));
+  for (size_t c = 0; c < n; ++c) {
+    const float mn = lo.values[c], mx = hi.values[c];
+    if (!(mx > mn) || !std::isfinite(mn) || !std::isfinite(mx))
+      return InvalidArgument(file_->path() + ": " + layer_ + ": learned range [" + std::to_string(mn) + ", " +
+                             std::to_string(mx) + "] of '" + var + "' (channel " + std::to_string(c) + ") is empty");
+  }
+  for (size_t i = 0; i < w.size(); ++i) {
+    const size_t c = n == 1 ? 0 : i % n;
+    const float mn = lo.values[c], mx = hi.values[c];
+    const float scale = (mx - mn) / 254.0f;  // TF's nudging: quant range [1, 255]
+    const float zero = std::round(std::clamp(1.0f - mn / scale, 1.0f, 255.0f));
+    const float nmin = (1.0f - zero) * scale, nmax = (255.0f - zero) * scale;
+    const float x = std::clamp(w[i], nmin, nmax);
+    w[i] = std::floor((x - nmin) / scale + 0.5f) * scale + nmin;
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<float>> LayerWeights::Get(const std::string& var, const std::vector<int64_t>& expected) const {
   const std::string where = file_ != nullptr ? file_->path() + ": " : std::string();
   auto it = vars_.find(var);
@@ -641,6 +674,7 @@ Result<std::vector<float>> LayerWeights::Get(const std::string& var, const std::
     if (m.shape != a.shape) continue;
     for (size_t i = 0; i < a.values.size(); ++i) a.values[i] *= m.values[i];
   }
+  if (vars_.count(var + "_min") && vars_.count(var + "_max")) LITEOPT_RETURN_IF_ERROR(FakeQuantize(var, expected, a.values));
   return std::move(a.values);
 }
 

@@ -1,6 +1,7 @@
 #include "io/keras/reader.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -308,12 +309,36 @@ class ModelWalk {
     const int32_t before = b.num_tensors();
     LITEOPT_ASSIGN_OR_RETURN(int32_t y, internal::ConvertLayer(c_, spec, inputs));
     if (y >= before) b.tensor(y).name = spec.tensor_name;
+    LITEOPT_RETURN_IF_ERROR(LearnedRange(spec, b.tensor(y).name));
     ++layers_;
     return std::vector<int32_t>{y};
   }
 
+  // TFMOT's activation quantizer variables of a layer, if any, for the tensor its output is.
+  Status LearnedRange(const LayerSpec& spec, const std::string& tensor) {
+    if (spec.class_name != "QuantizeLayer" && spec.wrapper.rfind("QuantizeWrapper", 0) != 0) return Status::Ok();
+    LITEOPT_ASSIGN_OR_RETURN(internal::LayerWeights w, c_.Weights(spec));
+    for (const std::string prefix : {"quantize_layer", "post_activation", "output"}) {
+      if (!w.Has(prefix + "_min") || !w.Has(prefix + "_max")) continue;
+      LITEOPT_ASSIGN_OR_RETURN(auto lo, w.Get(prefix + "_min", {}));
+      LITEOPT_ASSIGN_OR_RETURN(auto hi, w.Get(prefix + "_max", {}));
+      if (!(hi[0] >= lo[0]) || !std::isfinite(lo[0]) || !std::isfinite(hi[0]))
+        return InvalidArgument(spec.Describe() + ": learned range " + prefix + " [" + std::to_string(lo[0]) + ", " +
+                               std::to_string(hi[0]) + "] is not a range");
+      ranges_[tensor] = {lo[0], hi[0]};
+      return Status::Ok();
+    }
+    return Status::Ok();
+  }
+
+ public:
+  std::map<std::string, std::pair<float, float>>& ranges() { return ranges_; }
+
+ private:
+
   Converter& c_;
   int layers_ = 0;
+  std::map<std::string, std::pair<float, float>> ranges_;
 };
 
 Result<json> ParseJson(const std::string& text, const std::string& what) {
@@ -426,6 +451,7 @@ Result<KerasModel> Read(const std::string& path, const KerasReadOptions& options
   const internal::FoldStats folded = internal::FoldIntoProducers(g);
   m.folded_ops = folded.folded_mul + folded.folded_add;
   m.layers = walk.layers();
+  m.qat_ranges = std::move(walk.ranges());
   Status v = ir::Verify(g);
   if (!v.ok()) return Internal(path + ": the graph built from the Keras model does not verify: " + v.message());
   m.graph = std::make_shared<ir::Graph>(std::move(g));

@@ -8,7 +8,9 @@
 // folded into the preceding Conv2D / DepthwiseConv2D / Dense when nothing else reads its output, otherwise
 // they stay as MUL + ADD; relu / relu6 are fused into the op before them; Dropout disappears.
 // TFMOT: PruneLowMagnitude wrappers are removed (kernels multiplied by their masks); QuantizeWrapper(V2) and
-// QuantizeLayer are removed too, giving the float model (the learned ranges are not used yet).
+// QuantizeLayer are removed too; their kernels come fake-quantized with the learned kernel ranges (the
+// weights the QAT model computes with) and their learned activation ranges are returned in `qat_ranges`
+// (io/keras/qat_ranges.h completes them for the int8 converter).
 //
 // Contract: the file is untrusted. Errors name the file and the layer; unsupported layers are reported
 // together in one error; a channels-first model, a non-HDF5 file, a Keras 3 .keras zip archive, a
@@ -17,8 +19,10 @@
 // (libhdf5 is not thread-safe).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "base/status.h"
 #include "ir/graph.h"
@@ -39,6 +43,10 @@ struct KerasModel {
   std::string loss;           // training_config's loss, when the model was saved compiled
   int layers = 0;             // layers converted (nested models' layers included)
   int folded_ops = 0;         // MUL / ADD folded into convolutions and dense layers (batch norm, rescaling)
+  // TFMOT quantization-aware training: learned (min, max) of activations by graph tensor name: the input
+  // QuantizeLayer's range on the tensor it quantizes, a QuantizeWrapper's post_activation (or output) range on
+  // its layer's output (after the fused activation). Empty for models without QAT ranges.
+  std::map<std::string, std::pair<float, float>> qat_ranges;
 };
 
 Result<KerasModel> ReadKerasFile(const std::string& path, const KerasReadOptions& options = {});
