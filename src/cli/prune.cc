@@ -251,21 +251,11 @@ Command AddPruneCommand(CLI::App& root) {
       "Magnitude pruning while fine-tuning a float .tflite (TFMOT's PolynomialDecay / ConstantSparsity schedules), "
       "optionally converted to int8, written with the pruned weights in TFLite's sparse format (smaller file; "
       "runs in liteopt and in the official runtime)");
-  app->add_option("model", c.init_model, "the float .tflite to prune (e.g. from `liteopt train`)")->required();
-  app->add_option("--data", c.train_csv, "training CSV (filename,label)")->required();
-  app->add_option("--val", c.val_csv, "validation CSV: accuracy before and after, and the best pruned epoch");
-  f->dataset.Add(*app);
-  app->add_option("--normalize", c.normalize, "pixel range the model sees")->capture_default_str()
-      ->check(CLI::IsMember({"0,1", "-1,1"}));
-  app->add_option("--epochs", c.epochs, "fine-tuning epochs")->capture_default_str()->check(CLI::Range(1, 100000));
-  app->add_option("--batch", c.batch, "batch size")->capture_default_str()->check(CLI::Range(1, 65536));
-  app->add_option("--lr", c.lr, "learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app->add_option("--optimizer", c.optimizer, "optimizer")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
-  app->add_option("--lr-schedule", c.lr_schedule, "constant, cosine or onecycle")->capture_default_str()
-      ->check(CLI::IsMember({"constant", "cosine", "onecycle"}));
+  AddFineTuningFlags(*app, c, f->dataset,
+                     {"the float .tflite to prune (e.g. from `liteopt train`)",
+                      "validation CSV: accuracy before and after, and the best pruned epoch", "constant, cosine or onecycle",
+                      "seed of shuffling"});
   app->add_flag("--flip-lr", c.flip_left_right, "augment: random left-right flips");
-  app->add_option("--seed", c.seed, "seed of shuffling")->capture_default_str();
-  app->add_option("--threads", c.threads, "torch threads (default: the cores this process may use)");
   app->add_option("--target-sparsity", s.target_sparsity, "fraction of the pruned layers' weights set to zero, in (0, 1)")
       ->capture_default_str();
   app->add_option("--schedule", s.kind, "polynomial (PolynomialDecay) or constant (ConstantSparsity)")

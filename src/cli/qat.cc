@@ -32,21 +32,11 @@ Command AddQatCommand(CLI::App& root) {
       "Quantization-aware training: fine-tune a float .tflite with fake quantization that simulates liteopt's int8 "
       "kernels, then write the full-integer model (converted with the learned activation ranges, no "
       "recalibration) and its float checkpoint (<output stem>.float.tflite)");
-  app->add_option("model", c.init_model, "the float .tflite to fine-tune (e.g. from `liteopt train`)")->required();
-  app->add_option("--data", c.train_csv, "training CSV (filename,label)")->required();
-  app->add_option("--val", c.val_csv, "validation CSV; the best epoch by (fake-quantized) validation accuracy is kept");
-  flags->dataset.Add(*app);
-  app->add_option("--normalize", c.normalize, "pixel range the model sees")->capture_default_str()
-      ->check(CLI::IsMember({"0,1", "-1,1"}));
-  app->add_option("--epochs", c.epochs, "epochs (0: calibration only, which gives the post-training int8 model)")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
-  app->add_option("--batch", c.batch, "batch size")->capture_default_str()->check(CLI::Range(1, 65536));
-  app->add_option("--lr", c.lr, "learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app->add_option("--optimizer", c.optimizer, "optimizer")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
-  app->add_option("--lr-schedule", c.lr_schedule, "constant, cosine (to 0 over the run) or onecycle")
-      ->capture_default_str()->check(CLI::IsMember({"constant", "cosine", "onecycle"}));
-  app->add_option("--seed", c.seed, "seed of shuffling and of the calibration sample")->capture_default_str();
-  app->add_option("--threads", c.threads, "torch threads (default: the cores this process may use)");
+  AddFineTuningFlags(*app, c, flags->dataset,
+                     {"the float .tflite to fine-tune (e.g. from `liteopt train`)",
+                      "validation CSV; the best epoch by (fake-quantized) validation accuracy is kept",
+                      "constant, cosine (to 0 over the run) or onecycle", "seed of shuffling and of the calibration sample",
+                      0, "epochs (0: calibration only, which gives the post-training int8 model)"});
   app->add_option("--calibration-samples", c.qat.calibration_samples,
                   "training images the initial activation ranges are calibrated on (as convert --samples)")
       ->capture_default_str()->check(CLI::Range(1, 1000000));

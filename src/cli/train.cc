@@ -144,4 +144,21 @@ Command AddTrainCommand(CLI::App& root) {
   return {app, [flags]() { return RunTrain(*flags); }};
 }
 
+void AddFineTuningFlags(CLI::App& app, train::TrainConfig& c, DatasetFlags& dataset, const FineTuningFlagHelp& help) {
+  app.add_option("model", c.init_model, help.model)->required();
+  app.add_option("--data", c.train_csv, "training CSV (filename,label)")->required();
+  app.add_option("--val", c.val_csv, help.val);
+  dataset.Add(app);
+  app.add_option("--normalize", c.normalize, "pixel range the model sees")->capture_default_str()
+      ->check(CLI::IsMember({"0,1", "-1,1"}));
+  app.add_option("--epochs", c.epochs, help.epochs)->capture_default_str()->check(CLI::Range(help.min_epochs, 100000));
+  app.add_option("--batch", c.batch, "batch size")->capture_default_str()->check(CLI::Range(1, 65536));
+  app.add_option("--lr", c.lr, "learning rate")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--optimizer", c.optimizer, "optimizer")->capture_default_str()->check(CLI::IsMember({"adam", "sgd"}));
+  app.add_option("--lr-schedule", c.lr_schedule, help.lr_schedule)->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine", "onecycle"}));
+  app.add_option("--seed", c.seed, help.seed)->capture_default_str();
+  app.add_option("--threads", c.threads, "torch threads (default: the cores this process may use)");
+}
+
 }  // namespace liteopt::cli
