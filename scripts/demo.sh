@@ -11,15 +11,17 @@
 #   6. quantization-aware training of the pruned model (1 epoch) to the int8 model
 #   7. compare every variant: size raw and gzipped, accuracy, agreement, latency, images/s
 # Outputs stay in $LITEOPT_DEMO_OUT (default build/demo). Sizes: DEMO_PER_CLASS images per class (default 600),
-# DEMO_EPOCHS training epochs (default 3), DEMO_PRUNE_EPOCHS (default 2), DEMO_QAT_EPOCHS (default 1).
+# DEMO_EPOCHS training epochs (default 5), DEMO_ARCH (mobilenet_v2, the course's architecture at 28x28x1, or
+# small_cnn), DEMO_PRUNE_EPOCHS (default 4), DEMO_QAT_EPOCHS (default 1).
 set -euo pipefail
 
 liteopt=${1:-build/liteopt}
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${LITEOPT_DEMO_OUT:-$here/build/demo}
 per_class=${DEMO_PER_CLASS:-600}
-epochs=${DEMO_EPOCHS:-3}
-prune_epochs=${DEMO_PRUNE_EPOCHS:-2}
+epochs=${DEMO_EPOCHS:-5}
+arch=${DEMO_ARCH:-mobilenet_v2}
+prune_epochs=${DEMO_PRUNE_EPOCHS:-4}
 qat_epochs=${DEMO_QAT_EPOCHS:-1}
 mkdir -p "$out"
 section() { printf '\n=== %s ===\n' "$1"; }
@@ -32,8 +34,8 @@ head -3 "$out/data/train.csv"
 section "2. the input pipeline: decode + scale + batch, images/s"
 "$liteopt" data bench "$out/data/train.csv" --size 28x28x1 --batch 32
 
-section "3. train a float model (small_cnn, $epochs epochs, Adam, seed 42)"
-"$liteopt" train --arch small_cnn --data "$out/data/train.csv" --val "$out/data/val.csv" --epochs "$epochs" \
+section "3. train a float model ($arch, $epochs epochs, Adam, seed 42)"
+"$liteopt" train --arch "$arch" --data "$out/data/train.csv" --val "$out/data/val.csv" --epochs "$epochs" \
   --batch 64 --lr 0.003 --lr-schedule onecycle --seed 42 -o "$out/model_float.tflite"
 
 section "4. prune to 50% sparsity while fine-tuning ($prune_epochs epochs, 1x4 blocks), int8 in the sparse format"
