@@ -153,36 +153,21 @@ void CheckHybrid(const Case& c, Isa isa, uint32_t seed, ThreadPool* pool = nullp
 }
 
 TEST(Conv2DVariants, HybridBitExactWithReference) {
-  for (Isa isa : AvailableIsas()) {
-    uint32_t seed = 3000;
-    for (const Case& c : Cases()) {
-      CheckHybrid(c, isa, seed++);
-      if (HasFatalFailure()) return;
-    }
-  }
+  testing::SweepCases(Cases(), 3000, [](const Case& c, Isa isa, uint32_t& seed) { CheckHybrid(c, isa, seed++); });
 }
 
 TEST(Conv2DVariants, QuantizedBitExactWithReference) {
-  for (Isa isa : AvailableIsas()) {
-    uint32_t seed = 1;
-    for (const Case& c : Cases()) {
-      for (Numerics n : {Numerics::kTfliteRuntime, Numerics::kTfliteBuiltin}) {
-        CheckQuantized<int8_t>(c, DType::kInt8, n, isa, seed++);
-        CheckQuantized<uint8_t>(c, DType::kUInt8, n, isa, seed++);
-        if (HasFatalFailure()) return;
-      }
+  testing::SweepCases(Cases(), 1, [](const Case& c, Isa isa, uint32_t& seed) {
+    for (Numerics n : {Numerics::kTfliteRuntime, Numerics::kTfliteBuiltin}) {
+      CheckQuantized<int8_t>(c, DType::kInt8, n, isa, seed++);
+      CheckQuantized<uint8_t>(c, DType::kUInt8, n, isa, seed++);
+      if (HasFatalFailure()) return;
     }
-  }
+  });
 }
 
 TEST(Conv2DVariants, FloatWithinTolerance) {
-  for (Isa isa : AvailableIsas()) {
-    uint32_t seed = 1000;
-    for (const Case& c : Cases()) {
-      CheckFloat(c, isa, seed++);
-      if (HasFatalFailure()) return;
-    }
-  }
+  testing::SweepCases(Cases(), 1000, [](const Case& c, Isa isa, uint32_t& seed) { CheckFloat(c, isa, seed++); });
 }
 
 TEST(Conv2DVariants, EveryAvailableIsaIsListed) {

@@ -133,37 +133,24 @@ void CheckHybrid(const Case& c, bool asymmetric, Isa isa, uint32_t seed, ThreadP
 }
 
 TEST(FullyConnectedVariants, HybridBitExactWithReference) {
-  for (Isa isa : AvailableIsas()) {
-    uint32_t seed = 3000;
-    for (const Case& c : Cases()) {
-      CheckHybrid(c, /*asymmetric=*/false, isa, seed++);
-      CheckHybrid(c, /*asymmetric=*/true, isa, seed++);
-      if (HasFatalFailure()) return;
-    }
-  }
+  testing::SweepCases(Cases(), 3000, [](const Case& c, Isa isa, uint32_t& seed) {
+    CheckHybrid(c, /*asymmetric=*/false, isa, seed++);
+    CheckHybrid(c, /*asymmetric=*/true, isa, seed++);
+  });
 }
 
 TEST(FullyConnectedVariants, QuantizedBitExactWithReference) {
-  for (Isa isa : AvailableIsas()) {
-    uint32_t seed = 1;
-    for (const Case& c : Cases()) {
-      for (Numerics n : {Numerics::kTfliteRuntime, Numerics::kTfliteBuiltin}) {
-        CheckQuantized<int8_t>(c, DType::kInt8, n, isa, seed++);
-        CheckQuantized<uint8_t>(c, DType::kUInt8, n, isa, seed++);
-        if (HasFatalFailure()) return;
-      }
+  testing::SweepCases(Cases(), 1, [](const Case& c, Isa isa, uint32_t& seed) {
+    for (Numerics n : {Numerics::kTfliteRuntime, Numerics::kTfliteBuiltin}) {
+      CheckQuantized<int8_t>(c, DType::kInt8, n, isa, seed++);
+      CheckQuantized<uint8_t>(c, DType::kUInt8, n, isa, seed++);
+      if (HasFatalFailure()) return;
     }
-  }
+  });
 }
 
 TEST(FullyConnectedVariants, FloatWithinTolerance) {
-  for (Isa isa : AvailableIsas()) {
-    uint32_t seed = 1000;
-    for (const Case& c : Cases()) {
-      CheckFloat(c, isa, seed++);
-      if (HasFatalFailure()) return;
-    }
-  }
+  testing::SweepCases(Cases(), 1000, [](const Case& c, Isa isa, uint32_t& seed) { CheckFloat(c, isa, seed++); });
 }
 
 // The same sweep with three threads splitting the work (rows, or channel blocks for few rows): results must not

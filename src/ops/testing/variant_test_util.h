@@ -85,6 +85,19 @@ struct HybridOperands {
   }
 };
 
+// The sweep every variant test runs: for each available ISA, every case in order with seeds counting up from
+// `first_seed` (check(case, isa, seed) advances `seed` once per model it builds); stops at the first fatal failure.
+template <typename Case, typename Check>
+void SweepCases(const std::vector<Case>& cases, uint32_t first_seed, Check&& check) {
+  for (Isa isa : AvailableIsas()) {
+    uint32_t seed = first_seed;
+    for (const Case& c : cases) {
+      check(c, isa, seed);
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
 // Runs `build` (which adds inputs and outputs to an OpTester and returns the output slot) once on the reference
 // kernel and once on the optimized kernels of `isa`, then compares. For float outputs, `tolerance[i]` bounds
 // |fast - reference| at element i.
