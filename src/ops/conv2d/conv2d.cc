@@ -49,9 +49,32 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   gemm::HybridWeights hybrid_gemm;
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
-  std::vector<int16_t> scratch_q;  // one panel of int16 im2col rows
+  std::vector<int16_t> scratch_q;  // per thread: a chunk of panels of int16 im2col rows (gemm::ChunkPanels)
   std::vector<float> scratch_f;    // one panel of float im2col rows (KxK filters)
+  // int8/uint8 KxK filters over few input channels (e.g. a first layer on a grey image): the input is widened
+  // once per run into this zero-bordered int16 image ([batches][padded_h][padded_w][input_depth], offset added),
+  // so an im2col row is filter_height runs of filter_width * input_depth values with no per-tap bounds checks and
+  // no per-tap conversion. Empty when the op does not qualify (see UsesPaddedInput).
+  std::vector<int16_t> padded;
+  int padded_h = 0, padded_w = 0;
 };
+
+// The padded-input path: quantized, several taps, contiguous filter rows (no width dilation) that are short (the
+// per-tap cost of the generic im2col dominates below 16 values), and a padded image of reasonable size.
+bool UsesPaddedInput(const Conv2DState& s) {
+  if (s.filter_height * s.filter_width == 1 || s.dilation_width != 1) return false;
+  if (s.filter_width * s.input_depth >= 16 || s.pad_height < 0 || s.pad_width < 0) return false;
+  const int64_t h = int64_t{s.output_height - 1} * s.stride_height + int64_t{s.filter_height - 1} * s.dilation_height + 1;
+  const int64_t w = int64_t{s.output_width - 1} * s.stride_width + s.filter_width;
+  return int64_t{s.batches} * h * w * s.input_depth <= (int64_t{1} << 22);
+}
+
+void PreparePaddedInput(Conv2DState* s) {
+  if (!UsesPaddedInput(*s)) return;
+  s->padded_h = (s->output_height - 1) * s->stride_height + (s->filter_height - 1) * s->dilation_height + 1;
+  s->padded_w = (s->output_width - 1) * s->stride_width + s->filter_width;
+  s->padded.assign(static_cast<size_t>(s->batches) * s->padded_h * s->padded_w * s->input_depth, 0);
+}
 
 // The hybrid GEMM's packed weights, channel scales, bias and epilogue.
 void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
@@ -75,11 +98,13 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
                                  bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
       s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+      PreparePaddedInput(s);
       break;
     case conv::Kind::kUInt8:
       gemm::PackQuantizedWeights(filter.as<uint8_t>(), n, k, s->quant.filter_offset,
                                  bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
       s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+      PreparePaddedInput(s);
       break;
     case conv::Kind::kFloat:
       gemm::PackFloatWeights(filter.as<float>(), n, k, bias ? bias->as<float>() : nullptr, &s->packed_f);
@@ -266,8 +291,56 @@ void FillIm2colRows(const Conv2DState& s, const T* input, int m0, int rows, cons
   }
 }
 
+// Writes input + input_offset into the interior of s.padded (its border stays 0 from prepare: padding taps
+// contribute 0, as the reference's skipped taps do). Input rows and columns no window reads are left out.
+template <typename T>
+void WidenIntoPadded(Conv2DState& s, const T* input) {
+  const int c = s.input_depth;
+  const int cols = std::min(s.input_width, s.padded_w - s.pad_width);
+  const int rows = std::min(s.input_height, s.padded_h - s.pad_height);
+  for (int b = 0; b < s.batches; ++b) {
+    for (int y = 0; y < rows; ++y) {
+      const T* src = input + ((static_cast<size_t>(b) * s.input_height + y) * s.input_width) * c;
+      int16_t* dst = s.padded.data() +
+                     ((static_cast<size_t>(b) * s.padded_h + y + s.pad_height) * s.padded_w + s.pad_width) * c;
+      if constexpr (std::is_same_v<T, uint8_t>) {
+        s.fast->widen_u8(src, cols * c, s.quant.input_offset, dst);
+      } else {
+        s.fast->widen_s8(src, cols * c, s.quant.input_offset, dst);
+      }
+    }
+  }
+}
+
+// The padded-input path: row m's runs are the filter rows of its window in s.padded.
+template <typename T>
+void EvalPaddedQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* pool) {
+  WidenIntoPadded(s, input);
+  const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
+  const int c = s.input_depth;
+  const size_t row_step = static_cast<size_t>(s.dilation_height) * s.padded_w * c;
+  gemm::RunQuantized<int16_t>(
+      *s.fast, s.packed_q, s.batches * s.output_height * s.output_width, s.filter_height, s.filter_width * c,
+      /*input_offset=*/0, e,
+      [&](int m0, int rows, const int16_t* (*src)[gemm::kMaxSegments]) {
+        for (int r = 0; r < rows; ++r) {
+          const int m = m0 + r;
+          const int ox = m % s.output_width, t = m / s.output_width;
+          const int oy = t % s.output_height, b = t / s.output_height;
+          const int16_t* p = s.padded.data() + ((static_cast<size_t>(b) * s.padded_h + oy * s.stride_height) *
+                                                    s.padded_w + static_cast<size_t>(ox) * s.stride_width) * c;
+          for (int fy = 0; fy < s.filter_height; ++fy) src[r][fy] = p + fy * row_step;
+        }
+      },
+      s.scratch_q.data(), output, pool);
+}
+
 template <typename T>
 void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* pool) {
+  if (!s.padded.empty()) {
+    EvalPaddedQuantized(s, input, output, pool);
+    return;
+  }
   const int m = s.batches * s.output_height * s.output_width;
   const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
   gemm::RunQuantized(

@@ -71,6 +71,13 @@ std::vector<Case> Cases() {
   add(1, 1, 1, 64, 1, 1, 10, 1, 1, true, A::kNone, true, true);
   add(2, 4, 4, 1, 2, 3, 1, 1, 1, true, A::kNone, false, false);
   add(1, 6, 6, 8, 1, 1, 8, 2, 1, true, A::kNone, true, true);
+  // The Fashion-MNIST CNN's first layer (one input channel, 3x3 stride 2) and its small-M 1x1 layers; 1x1 layers
+  // over several chunks of panels (gemm::ChunkPanels) with a partial last panel; a K so large a chunk is one panel.
+  add(1, 28, 28, 1, 3, 3, 32, 2, 1, true, A::kRelu6, true, true);
+  add(1, 7, 7, 128, 1, 1, 256, 1, 1, true, A::kRelu6, true, true);
+  add(1, 14, 14, 32, 1, 1, 64, 1, 1, true, A::kRelu6, true, true);
+  add(1, 13, 13, 96, 1, 1, 24, 1, 1, true, A::kNone, true, true);
+  add(1, 5, 5, 520, 3, 3, 20, 1, 1, true, A::kNone, false, true);
   std::mt19937 rng(2024);
   const A acts[] = {A::kNone, A::kRelu, A::kRelu6, A::kReluN1To1};
   for (int i = 0; i < 40; ++i) {

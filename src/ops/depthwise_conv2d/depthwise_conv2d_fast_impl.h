@@ -1,6 +1,7 @@
 // The loops of the optimized DEPTHWISE_CONV_2D kernel (depthwise_conv2d_fast.h), included by one file per ISA,
 // which compiles them with its own instruction set. Everything has internal linkage (anonymous namespace), so the
 // copies never mix. Include only from depthwise_conv2d_fast.cc and depthwise_conv2d_<isa>.cc.
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -179,8 +180,28 @@ void AccumulateRow(const FastParams& p, const T* input, const T* pad, int32_t in
   for (int t = 0; t < 65; ++t) tap[t] = t;
   const int b = row / g.output_height, oy = row % g.output_height;
   uint32_t* acc_row = reinterpret_cast<uint32_t*>(row_acc);
+  // Pixels whose whole window lies inside the image (most of them) take their tap pointers as the window origin
+  // plus fixed offsets, instead of AllTaps' per-tap bounds checks and index products (a third of the time at
+  // 14x14x32).
+  const int taps = g.filter_height * g.filter_width;
+  const int y0 = oy * g.stride_height - g.pad_height;
+  const bool rows_inside = y0 >= 0 && y0 + (g.filter_height - 1) * g.dilation_height < g.input_height;
+  ptrdiff_t tap_offset[64];
+  for (int fy = 0, t = 0; fy < g.filter_height; ++fy)
+    for (int fx = 0; fx < g.filter_width; ++fx, ++t)
+      tap_offset[t] = (static_cast<ptrdiff_t>(fy) * g.dilation_height * g.input_width + fx * g.dilation_width) *
+                      g.input_depth;
   for (int ox = 0; ox < g.output_width; ++ox) {
-    const int n = AllTaps(g, input, pad, b, oy, ox, in);
+    const int x0 = ox * g.stride_width - g.pad_width;
+    int n = taps;
+    if (rows_inside && x0 >= 0 && x0 + (g.filter_width - 1) * g.dilation_width < g.input_width) {
+      const T* origin =
+          input + ((static_cast<size_t>(b) * g.input_height + y0) * g.input_width + x0) * g.input_depth;
+      for (int t = 0; t < taps; ++t) in[t] = origin + tap_offset[t];
+      in[taps] = pad;
+    } else {
+      n = AllTaps(g, input, pad, b, oy, ox, in);
+    }
     uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
     int c0 = 0;
 #if defined(__AVX2__)

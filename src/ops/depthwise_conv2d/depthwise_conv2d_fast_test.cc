@@ -66,6 +66,10 @@ std::vector<Case> Cases() {
   add(1, 8, 8, 5, 3, 3, 2, 1, 1, true, A::kNone, true, true);  // multiplier 2: reference fallback
   add(1, 10, 10, 24, 3, 3, 1, 1, 2, true, A::kReluN1To1, true, true);
   add(3, 4, 6, 1, 2, 3, 1, 1, 1, true, A::kNone, false, true);
+  // The Fashion-MNIST CNN's depthwise layers: small spatial sizes, 32..128 channels, stride 1 and 2.
+  add(1, 14, 14, 32, 3, 3, 1, 1, 1, true, A::kRelu6, true, true);
+  add(1, 14, 14, 64, 3, 3, 1, 2, 1, true, A::kRelu6, true, true);
+  add(1, 7, 7, 128, 3, 3, 1, 1, 1, true, A::kRelu6, true, true);
   std::mt19937 rng(7);
   const A acts[] = {A::kNone, A::kRelu, A::kRelu6, A::kReluN1To1};
   for (int i = 0; i < 40; ++i) {

@@ -52,7 +52,7 @@ struct FullyConnectedState : conv::KernelState {
   gemm::HybridWeights hybrid_gemm;
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
-  std::vector<int16_t> scratch_q;  // one panel of int16 rows
+  std::vector<int16_t> scratch_q;  // per thread: a chunk of panels of int16 rows (gemm::ChunkPanels)
 };
 
 // The hybrid GEMM's packed weights, channel scales, bias and epilogue.
