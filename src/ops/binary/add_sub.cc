@@ -8,8 +8,10 @@
 // When the official runtime's XNNPACK delegate takes the op (8-bit, scale ratios s_i / s_out in [2^-10, 2^8)),
 // XNNPACK's vadd arithmetic is used instead, see ops/common/xnnpack_compat.h.
 #include <algorithm>
+#include <type_traits>
 
 #include "base/quant_math.h"
+#include "ops/binary/add_fast.h"
 #include "ops/binary/binary_common.h"
 #include "ops/common/xnnpack_compat.h"
 
@@ -23,6 +25,8 @@ struct AddSubState : OpState, binary::CommonParams {
   int input1_shift = 0, input2_shift = 0, output_shift = 0;
   bool use_xnn = false;
   xnn::AddParams xnn_params;
+  const add_fast::Kernels* fast = nullptr;  // 8-bit operands of one shape on XNNPACK's arithmetic
+  add_fast::Params fast_params;
 };
 
 Status PrepareAddSub(KernelContext& ctx, bool subtract) {
@@ -52,6 +56,10 @@ Status PrepareAddSub(KernelContext& ctx, bool subtract) {
         s->xnn_params =
             xnn::MakeAddParams(in1.scale(), in1.zero_point(), in2.scale(), in2.zero_point(), out.scale(), subtract);
         xnn::ActivationRange(act, out.dtype, out.scale(), out.zero_point(), &s->act_min, &s->act_max);
+        if (s->plan.elementwise && !ctx.reference) {
+          s->fast = &add_fast::KernelsFor(SelectedIsa());
+          s->fast_params = {s->xnn_params, s->output_offset, s->act_min, s->act_max};
+        }
       }
       break;
     }
@@ -62,6 +70,16 @@ Status PrepareAddSub(KernelContext& ctx, bool subtract) {
 
 template <typename T>
 void EvalQuantized(const AddSubState& s, const T* a, const T* b, T* out) {
+  if constexpr (!std::is_same_v<T, int16_t>) {
+    if (s.fast != nullptr) {
+      if constexpr (std::is_same_v<T, int8_t>) {
+        s.fast->s8(s.fast_params, a, b, out, s.plan.size);
+      } else {
+        s.fast->u8(s.fast_params, a, b, out, s.plan.size);
+      }
+      return;
+    }
+  }
   if (s.use_xnn) {
     ForEachBroadcast(s.plan, [&](int64_t o, int64_t ia, int64_t ib) {
       out[o] = static_cast<T>(xnn::Add(s.xnn_params, a[ia], b[ib], s.output_offset, s.act_min, s.act_max));

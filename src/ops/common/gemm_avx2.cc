@@ -137,7 +137,7 @@ struct Fp32Requant {
     } else {
       alignas(16) uint8_t tmp[16];
       _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-      std::memcpy(o, tmp, static_cast<size_t>(cols));
+      std::memcpy(o, tmp, static_cast<size_t>(cols) & 15u);  // cols < 16 here
     }
   }
 };
