@@ -89,10 +89,12 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
     p.filter_pairs.assign(static_cast<size_t>(pairs) * channels * 2, 0);
     for (int t = 0; t < taps; ++t)
       for (int c = 0; c < channels; ++c)
-        p.filter_pairs[(static_cast<size_t>(t / 2) * channels + c) * 2 + t % 2] =
+        p.filter_pairs[static_cast<size_t>(t / 2) * channels * 2 + depthwise::PairSlot(c, channels) + t % 2] =
             static_cast<int16_t>(p.filter_q[static_cast<size_t>(t) * channels + c]);
     const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
     p.row_acc.assign(static_cast<size_t>(s->output_width) * channels * threads, 0);
+    if (isa == Isa::kAvx2)
+      p.widened.assign(static_cast<size_t>(s->filter_height) * depthwise::WidenedWidth(*s) * channels * threads, 0);
     if (s->kind == conv::Kind::kHybrid) {
       PrepareFastHybrid(bias, threads, s);
     } else {

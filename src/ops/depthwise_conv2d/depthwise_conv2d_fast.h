@@ -21,7 +21,8 @@ struct FastParams {
   // Quantized: filter[(fy * filter_width + fx) * channels + c] + filter_offset as int32; bias (0-padded to a
   // multiple of 16, 0 when absent).
   std::vector<int32_t> filter_q;
-  // The same values as int16 pairs of consecutive taps for vpmaddwd: [(taps + 1) / 2][channels][2] (tap `taps` is 0).
+  // The same values as int16 pairs of consecutive taps for vpmaddwd: [(taps + 1) / 2][channels][2] (tap `taps` is 0),
+  // the channels of each whole block of 16 in the order of AVX2's in-lane unpacks (PairSlot).
   std::vector<int16_t> filter_pairs;
   // One pixel of padding: every channel at the input zero point, so (pad + input_offset) = 0 contributes nothing;
   // taps outside the image read it instead of being skipped.
@@ -43,7 +44,25 @@ struct FastParams {
   const gemm::Kernels* gemm = nullptr;  // requantization and hybrid scaling of the selected ISA
   ThreadPool* pool = nullptr;           // output rows are split over its threads (nullptr: one thread)
   std::vector<int32_t> row_acc;         // per thread: [output_width * channels] accumulators of one output row
+  // AVX2, quantized and hybrid: per thread, the filter_height input rows of one output row widened to int16 with the
+  // input offset added, padding columns and rows 0: [filter_height][WidenedWidth(g)][channels].
+  std::vector<int16_t> widened;
 };
+
+// Columns of a widened input row: every column the output row's windows touch, padding included.
+inline int WidenedWidth(const conv::Geometry2D& g) {
+  return (g.output_width - 1) * g.stride_width + (g.filter_width - 1) * g.dilation_width + 1;
+}
+
+// Where channel c of a tap pair goes in FastParams::filter_pairs (within its pair's [channels][2] row): channels of a
+// whole block of 16 in the order in which vpunpcklwd / vpunpckhwd interleave two taps' 16 int16 values (lane by
+// lane: low vector 0-3 and 8-11, high vector 4-7 and 12-15); channels after the last whole block in order.
+inline size_t PairSlot(int c, int channels) {
+  const int c0 = c & ~15;
+  if (c0 + 16 > channels) return static_cast<size_t>(c) * 2;
+  const int q = c - c0;
+  return static_cast<size_t>(c0) * 2 + ((q >> 2) & 1) * 16 + ((q >> 3) & 1) * 8 + (q & 3) * 2;
+}
 
 struct Kernels {
   void (*run_s8)(FastParams& p, const int8_t* input, int8_t* output);

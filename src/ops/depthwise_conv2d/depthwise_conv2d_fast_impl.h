@@ -94,80 +94,104 @@ const T* InteriorOrigin(const conv::Geometry2D& g, const T* input, int batch, in
 }
 
 #if defined(__AVX2__)
-// 16 channels over pairs of taps: the two taps' bytes interleaved, widened to int16 with the offset added, and
-// vpmaddwd with the interleaved filter pairs (exact: |products| <= 255 * 255).
+// Input row y of batch `batch` widened to int16 with `offset` added, over the columns x0 .. x0 + width - 1 (outside
+// the image, and rows outside it: 0, which is what a skipped tap contributes).
 template <typename T>
-inline void AccumulatePairs16(const T* const* in, int pairs, const int16_t* filter_pairs, int channels, int c0,
-                              int32_t input_offset, uint32_t* acc) {
+void WidenRow(const conv::Geometry2D& g, const T* input, int batch, int y, int x0, int width, int32_t offset,
+              int16_t* dst) {
+  const int c = g.input_depth;
+  if (y < 0 || y >= g.input_height) {
+    std::memset(dst, 0, sizeof(int16_t) * static_cast<size_t>(width) * c);
+    return;
+  }
+  const int lo = x0 < 0 ? -x0 : 0;
+  const int hi = x0 + width > g.input_width ? g.input_width - x0 : width;  // columns [lo, hi) are in the image
+  std::memset(dst, 0, sizeof(int16_t) * static_cast<size_t>(lo) * c);
+  if (hi < width)
+    std::memset(dst + static_cast<size_t>(hi) * c, 0, sizeof(int16_t) * static_cast<size_t>(width - hi) * c);
+  if (hi <= lo) return;
+  const T* src = input + ((static_cast<size_t>(batch) * g.input_height + y) * g.input_width + x0 + lo) * c;
+  int16_t* out = dst + static_cast<size_t>(lo) * c;
+  const size_t n = static_cast<size_t>(hi - lo) * c;
+  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(offset));
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    const __m256i w = std::is_same_v<T, int8_t> ? _mm256_cvtepi8_epi16(x) : _mm256_cvtepu8_epi16(x);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_add_epi16(w, off));
+  }
+  for (; i < n; ++i) out[i] = static_cast<int16_t>(static_cast<int32_t>(src[i]) + offset);
+}
+
+// 16 channels over pairs of widened taps: vpunpck{l,h}wd interleave the two taps lane by lane, vpmaddwd with the
+// filter pairs in that order (PairSlot), and the two lanes are put back in channel order at the end. Exact:
+// |products| <= 255 * 255.
+inline void AccumulatePairs16(const int16_t* const* in, int pairs, const int16_t* filter_pairs, int channels, int c0,
+                              uint32_t* acc) {
   __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
-  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(input_offset));
+  for (int j = 0; j < pairs; ++j) {
+    const __m256i xa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[2 * j] + c0));
+    const __m256i xb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in[2 * j + 1] + c0));
+    const int16_t* w = filter_pairs + (static_cast<size_t>(j) * channels + c0) * 2;
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
+    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16))));
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), _mm256_permute2x128_si256(a0, a1, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 8), _mm256_permute2x128_si256(a0, a1, 0x31));
+}
+
+// 8 channels (after the last whole block of 16; filter pairs in channel order).
+inline void AccumulatePairs8(const int16_t* const* in, int pairs, const int16_t* filter_pairs, int channels, int c0,
+                             uint32_t* acc) {
+  __m128i a0 = _mm_setzero_si128(), a1 = _mm_setzero_si128();
   for (int j = 0; j < pairs; ++j) {
     const __m128i xa = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in[2 * j] + c0));
     const __m128i xb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in[2 * j + 1] + c0));
-    const __m128i lo = _mm_unpacklo_epi8(xa, xb), hi = _mm_unpackhi_epi8(xa, xb);
-    __m256i l16, h16;
-    if constexpr (std::is_same_v<T, int8_t>) {
-      l16 = _mm256_cvtepi8_epi16(lo);
-      h16 = _mm256_cvtepi8_epi16(hi);
-    } else {
-      l16 = _mm256_cvtepu8_epi16(lo);
-      h16 = _mm256_cvtepu8_epi16(hi);
+    const int16_t* w = filter_pairs + (static_cast<size_t>(j) * channels + c0) * 2;
+    a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi16(xa, xb),
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(w))));
+    a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi16(xa, xb),
+                                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 8))));
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(acc), a0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(acc + 4), a1);
+}
+
+// Clamps bias + acc to [lo, hi] and stores 8 floats. max/min return their second operand when either is NaN: NaN
+// passes through like conv::ClampFloat.
+inline void StoreF8(__m256 acc, const float* bias, __m256 lo, __m256 hi, float* out) {
+  _mm256_storeu_ps(out, _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(acc, _mm256_loadu_ps(bias)))));
+}
+
+// kVectors * 8 channels. Even and odd taps sum into separate accumulators: each FMA chain is half as long, so
+// 2 * kVectors chains hide the FMA latency (one chain per 8 channels was latency-bound, 1.5x XNNPACK's time).
+template <int kVectors>
+inline void AccumulateFloat(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
+                            const float* bias, float lo, float hi, float* out) {
+  __m256 even[kVectors], odd[kVectors];
+  for (int v = 0; v < kVectors; ++v) even[v] = odd[v] = _mm256_setzero_ps();
+  int t = 0;
+  for (; t + 2 <= n; t += 2) {
+    const float* x0 = in[t] + c0;
+    const float* x1 = in[t + 1] + c0;
+    const float* w0 = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    const float* w1 = filter + static_cast<size_t>(tap[t + 1]) * channels + c0;
+    for (int v = 0; v < kVectors; ++v) {
+      even[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + 8 * v), _mm256_loadu_ps(w0 + 8 * v), even[v]);
+      odd[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + 8 * v), _mm256_loadu_ps(w1 + 8 * v), odd[v]);
     }
-    const int16_t* w = filter_pairs + (static_cast<size_t>(j) * channels + c0) * 2;
-    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_add_epi16(l16, off),
-                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
-    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_add_epi16(h16, off),
-                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 16))));
   }
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), a0);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 8), a1);
-}
-
-// 8 channels: the first half of AccumulatePairs16.
-template <typename T>
-inline void AccumulatePairs8(const T* const* in, int pairs, const int16_t* filter_pairs, int channels, int c0,
-                             int32_t input_offset, uint32_t* acc) {
-  __m256i a0 = _mm256_setzero_si256();
-  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(input_offset));
-  for (int j = 0; j < pairs; ++j) {
-    const __m128i xa = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in[2 * j] + c0));
-    const __m128i xb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in[2 * j + 1] + c0));
-    const __m128i lo = _mm_unpacklo_epi8(xa, xb);
-    const __m256i l16 = std::is_same_v<T, int8_t> ? _mm256_cvtepi8_epi16(lo) : _mm256_cvtepu8_epi16(lo);
-    const int16_t* w = filter_pairs + (static_cast<size_t>(j) * channels + c0) * 2;
-    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_add_epi16(l16, off),
-                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))));
-  }
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), a0);
-}
-
-inline void AccumulateF8(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
-                         const float* bias, float lo, float hi, float* out) {
-  __m256 a0 = _mm256_setzero_ps();
-  for (int t = 0; t < n; ++t) {
-    const float* w = filter + static_cast<size_t>(tap[t]) * channels + c0;
-    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(in[t] + c0), _mm256_loadu_ps(w), a0);
-  }
-  const __m256 y = _mm256_add_ps(a0, _mm256_loadu_ps(bias + c0));
-  a0 = _mm256_min_ps(_mm256_set1_ps(hi), _mm256_max_ps(_mm256_set1_ps(lo), y));
-  _mm256_storeu_ps(out + c0, a0);
-}
-
-inline void AccumulateF16(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
-                          const float* bias, float lo, float hi, float* out) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
-  for (int t = 0; t < n; ++t) {
-    const float* x = in[t] + c0;
-    const float* w = filter + static_cast<size_t>(tap[t]) * channels + c0;
-    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(w), a0);
-    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), _mm256_loadu_ps(w + 8), a1);
+  if (t < n) {
+    const float* x0 = in[t] + c0;
+    const float* w0 = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    for (int v = 0; v < kVectors; ++v)
+      even[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + 8 * v), _mm256_loadu_ps(w0 + 8 * v), even[v]);
   }
   const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  // max/min return their second operand when either is NaN: NaN passes through like conv::ClampFloat.
-  a0 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, _mm256_add_ps(a0, _mm256_loadu_ps(bias + c0))));
-  a1 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, _mm256_add_ps(a1, _mm256_loadu_ps(bias + c0 + 8))));
-  _mm256_storeu_ps(out + c0, a0);
-  _mm256_storeu_ps(out + c0 + 8, a1);
+  for (int v = 0; v < kVectors; ++v)
+    StoreF8(_mm256_add_ps(even[v], odd[v]), bias + c0 + 8 * v, vlo, vhi, out + c0 + 8 * v);
 }
 #endif
 
@@ -188,10 +212,55 @@ void ForRows(const FastParams& p, Body&& body) {
 }
 
 // The accumulators of output row `row` (every pixel and channel of it) into row_acc: sums of
-// (input + input_offset) * filter over every tap, taps outside the image reading `pad` (a row at the zero point,
-// contributing 0 as the reference's skipped taps do).
+// (input + input_offset) * filter over every tap (taps outside the image contribute 0, as the reference skips them).
+#if defined(__AVX2__)
+// AVX2: the window's filter_height input rows are widened to int16 once (WidenRow, into `widened`, this thread's
+// FastParams::widened), padding included, so every pixel's taps are fixed offsets without bounds checks and the
+// inner loop has no byte unpacking or offset adds.
 template <typename T>
-void AccumulateRow(const FastParams& p, const T* input, const T* pad, int32_t input_offset, int row, int32_t* row_acc) {
+void AccumulateRow(const FastParams& p, const T* input, const T* /*pad*/, int32_t input_offset, int row,
+                   int32_t* row_acc, int16_t* widened) {
+  const conv::Geometry2D& g = p.g;
+  const int channels = g.output_depth;
+  const int b = row / g.output_height, oy = row % g.output_height;
+  const int width = WidenedWidth(g);
+  const size_t row_elems = static_cast<size_t>(width) * channels;
+  for (int fy = 0; fy < g.filter_height; ++fy)
+    WidenRow(g, input, b, oy * g.stride_height - g.pad_height + fy * g.dilation_height, -g.pad_width, width,
+             input_offset, widened + fy * row_elems);
+  const int taps = g.filter_height * g.filter_width, pairs = (taps + 1) / 2;
+  ptrdiff_t offset[65];
+  for (int fy = 0, t = 0; fy < g.filter_height; ++fy)
+    for (int fx = 0; fx < g.filter_width; ++fx, ++t)
+      offset[t] = static_cast<ptrdiff_t>(fy * row_elems) + static_cast<ptrdiff_t>(fx) * g.dilation_width * channels;
+  offset[taps] = offset[0];  // the partner of an odd last tap: its filter pair holds 0
+  const int16_t* in[65];
+  uint32_t* acc_row = reinterpret_cast<uint32_t*>(row_acc);
+  for (int ox = 0; ox < g.output_width; ++ox) {
+    const int16_t* base = widened + static_cast<size_t>(ox) * g.stride_width * channels;
+    for (int t = 0; t <= taps; ++t) in[t] = base + offset[t];
+    uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
+    int c0 = 0;
+    for (; c0 + kBlock <= channels; c0 += kBlock)
+      AccumulatePairs16(in, pairs, p.filter_pairs.data(), channels, c0, acc + c0);
+    if (c0 + 8 <= channels) {
+      AccumulatePairs8(in, pairs, p.filter_pairs.data(), channels, c0, acc + c0);
+      c0 += 8;
+    }
+    for (; c0 < channels; ++c0) {
+      uint32_t sum = 0;
+      for (int t = 0; t < taps; ++t)
+        sum += static_cast<uint32_t>(in[t][c0]) *
+               static_cast<uint32_t>(p.filter_q[static_cast<size_t>(t) * channels + c0]);
+      acc[c0] = sum;
+    }
+  }
+}
+#else
+// Portable: taps outside the image read `pad` (a row at the zero point, so (pad + input_offset) is 0).
+template <typename T>
+void AccumulateRow(const FastParams& p, const T* input, const T* pad, int32_t input_offset, int row, int32_t* row_acc,
+                   int16_t* /*widened*/) {
   const conv::Geometry2D& g = p.g;
   const int channels = g.output_depth;
   const T* in[65];
@@ -212,21 +281,19 @@ void AccumulateRow(const FastParams& p, const T* input, const T* pad, int32_t in
     }
     uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
     int c0 = 0;
-#if defined(__AVX2__)
-    const int pairs = (n + 1) / 2;
-    for (; c0 + kBlock <= channels; c0 += kBlock)
-      AccumulatePairs16(in, pairs, p.filter_pairs.data(), channels, c0, input_offset, acc + c0);
-    if (c0 + 8 <= channels) {
-      AccumulatePairs8(in, pairs, p.filter_pairs.data(), channels, c0, input_offset, acc + c0);
-      c0 += 8;
-    }
-#else
     for (; c0 + kBlock <= channels; c0 += kBlock)
       AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, input_offset, kBlock, acc + c0);
-#endif
     if (c0 < channels)
       AccumulateQ<kBlock>(in, tap, n, p.filter_q.data(), channels, c0, input_offset, channels - c0, acc + c0);
   }
+}
+#endif
+
+// This thread's widened rows (AVX2 only; nullptr otherwise).
+inline int16_t* WidenedFor(FastParams& p, int thread) {
+  if (p.widened.empty()) return nullptr;
+  const size_t per_thread = static_cast<size_t>(p.g.filter_height) * WidenedWidth(p.g) * p.g.output_depth;
+  return p.widened.data() + static_cast<size_t>(thread) * per_thread;
 }
 
 template <typename T>
@@ -238,7 +305,7 @@ void RunQuantized(FastParams& p, const T* input, T* output) {
   ForRows(p, [&](int row_begin, int row_end, int thread) {
     int32_t* row_acc = p.row_acc.data() + static_cast<size_t>(thread) * g.output_width * channels;
     for (int row = row_begin; row < row_end; ++row) {
-      AccumulateRow(p, input, pad, p.input_offset, row, row_acc);
+      AccumulateRow(p, input, pad, p.input_offset, row, row_acc, WidenedFor(p, thread));
       T* out = output + static_cast<size_t>(row) * g.output_width * channels;
       for (int c0 = 0; c0 < channels; c0 += kBlock) {
         const int cols = channels - c0 < kBlock ? channels - c0 : kBlock;
@@ -263,7 +330,7 @@ void RunHybrid(FastParams& p, const int8_t* input, const int32_t* zero_points, c
       const int b = row / g.output_height;
       for (int ox = 0; ox < g.output_width; ++ox) row_scale[ox] = scaling_factors[b];
       AccumulateRow(p, input, p.hybrid_pad.data() + static_cast<size_t>(b) * channels, -zero_points[b], row,
-                    row_acc);
+                    row_acc, WidenedFor(p, thread));
       float* out = output + static_cast<size_t>(row) * g.output_width * channels;
       for (int c0 = 0; c0 < channels; c0 += kBlock) {
         const int cols = channels - c0 < kBlock ? channels - c0 : kBlock;
@@ -316,19 +383,15 @@ void RunFloat(FastParams& p, const float* input, float* output) {
         }
         float* out = output + (static_cast<size_t>(row) * g.output_width + ox) * channels;
         int c0 = 0;
-        for (; c0 + kBlock <= channels; c0 += kBlock) {
 #if defined(__AVX2__)
-          AccumulateF16(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
+        for (; c0 + 32 <= channels; c0 += 32)
+          AccumulateFloat<4>(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
+        for (; c0 + 8 <= channels; c0 += 8)
+          AccumulateFloat<1>(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
 #else
+        for (; c0 + kBlock <= channels; c0 += kBlock)
           AccumulateF<kBlock>(in, tap, n, p.filter_f, channels, c0, kBlock, p.bias_f.data(), p.act_min, p.act_max,
                               out);
-#endif
-        }
-#if defined(__AVX2__)
-        if (c0 + 8 <= channels) {
-          AccumulateF8(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
-          c0 += 8;
-        }
 #endif
         if (c0 < channels)
           AccumulateF<kBlock>(in, tap, n, p.filter_f, channels, c0, channels - c0, p.bias_f.data(), p.act_min,
