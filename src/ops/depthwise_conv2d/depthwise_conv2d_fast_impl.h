@@ -165,19 +165,20 @@ inline void StoreF8(__m256 acc, const float* bias, __m256 lo, __m256 hi, float* 
   _mm256_storeu_ps(out, _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(acc, _mm256_loadu_ps(bias)))));
 }
 
-// kVectors * 8 channels. Even and odd taps sum into separate accumulators: each FMA chain is half as long, so
-// 2 * kVectors chains hide the FMA latency (one chain per 8 channels was latency-bound, 1.5x XNNPACK's time).
+// kVectors * 8 channels; in[t] / w[t]: tap t's input pixel and filter tap (channel 0). Even and odd taps sum into
+// separate accumulators: each FMA chain is half as long, so 2 * kVectors chains hide the FMA latency (one chain per
+// 8 channels was latency-bound, 1.5x XNNPACK's time).
 template <int kVectors>
-inline void AccumulateFloat(const float* const* in, const int* tap, int n, const float* filter, int channels, int c0,
-                            const float* bias, float lo, float hi, float* out) {
+inline void AccumulateFloat(const float* const* in, const float* const* w, int n, int c0, const float* bias, float lo,
+                            float hi, float* out) {
   __m256 even[kVectors], odd[kVectors];
   for (int v = 0; v < kVectors; ++v) even[v] = odd[v] = _mm256_setzero_ps();
   int t = 0;
   for (; t + 2 <= n; t += 2) {
     const float* x0 = in[t] + c0;
     const float* x1 = in[t + 1] + c0;
-    const float* w0 = filter + static_cast<size_t>(tap[t]) * channels + c0;
-    const float* w1 = filter + static_cast<size_t>(tap[t + 1]) * channels + c0;
+    const float* w0 = w[t] + c0;
+    const float* w1 = w[t + 1] + c0;
     for (int v = 0; v < kVectors; ++v) {
       even[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + 8 * v), _mm256_loadu_ps(w0 + 8 * v), even[v]);
       odd[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x1 + 8 * v), _mm256_loadu_ps(w1 + 8 * v), odd[v]);
@@ -185,7 +186,7 @@ inline void AccumulateFloat(const float* const* in, const int* tap, int n, const
   }
   if (t < n) {
     const float* x0 = in[t] + c0;
-    const float* w0 = filter + static_cast<size_t>(tap[t]) * channels + c0;
+    const float* w0 = w[t] + c0;
     for (int v = 0; v < kVectors; ++v)
       even[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x0 + 8 * v), _mm256_loadu_ps(w0 + 8 * v), even[v]);
   }
@@ -366,13 +367,17 @@ void RunFloat(FastParams& p, const float* input, float* output) {
   const int taps = g.filter_height * g.filter_width;
   ptrdiff_t tap_offset[64];
   TapOffsets(g, tap_offset);
+  const float* interior_w[64];  // an interior pixel's filter taps: all of them, in order
+  for (int t = 0; t < taps; ++t) interior_w[t] = p.filter_f + static_cast<size_t>(t) * channels;
   ForRows(p, [&](int row_begin, int row_end, int /*thread*/) {
     const float* in[64];
+    const float* border_w[64];
     int tap[64];
     for (int row = row_begin; row < row_end; ++row) {
       const int b = row / g.output_height, oy = row % g.output_height;
       for (int ox = 0; ox < g.output_width; ++ox) {
         int n = taps;
+        [[maybe_unused]] const float* const* w = interior_w;  // the portable loop reads tap[] instead
         if (const float* origin = InteriorOrigin(g, input, b, oy, ox)) {
           for (int t = 0; t < taps; ++t) {
             in[t] = origin + tap_offset[t];
@@ -380,14 +385,22 @@ void RunFloat(FastParams& p, const float* input, float* output) {
           }
         } else {
           n = Taps(g, input, b, oy, ox, in, tap);
+          for (int t = 0; t < n; ++t) border_w[t] = p.filter_f + static_cast<size_t>(tap[t]) * channels;
+          w = border_w;
         }
         float* out = output + (static_cast<size_t>(row) * g.output_width + ox) * channels;
         int c0 = 0;
 #if defined(__AVX2__)
-        for (; c0 + 32 <= channels; c0 += 32)
-          AccumulateFloat<4>(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
-        for (; c0 + 8 <= channels; c0 += 8)
-          AccumulateFloat<1>(in, tap, n, p.filter_f, channels, c0, p.bias_f.data(), p.act_min, p.act_max, out);
+        const float* bias = p.bias_f.data();
+        for (; c0 + 32 <= channels; c0 += 32) AccumulateFloat<4>(in, w, n, c0, bias, p.act_min, p.act_max, out);
+        if (c0 + 16 <= channels) {
+          AccumulateFloat<2>(in, w, n, c0, bias, p.act_min, p.act_max, out);
+          c0 += 16;
+        }
+        if (c0 + 8 <= channels) {
+          AccumulateFloat<1>(in, w, n, c0, bias, p.act_min, p.act_max, out);
+          c0 += 8;
+        }
 #else
         for (; c0 + kBlock <= channels; c0 += kBlock)
           AccumulateF<kBlock>(in, tap, n, p.filter_f, channels, c0, kBlock, p.bias_f.data(), p.act_min, p.act_max,
