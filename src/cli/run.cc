@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <numeric>
 
 #include "base/quant_math.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "data/dataset.h"
 #include "data/image.h"
 #include "data/model_input.h"
 #include "data/npy.h"
@@ -91,18 +91,6 @@ Status FillFromImage(runtime::Interpreter& interp, int i, const std::string& pat
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> ReadLabels(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return IoError(path + ": cannot open the labels file");
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  return labels;
-}
-
 // A classifier output: [N] or [1, N] with N > 1.
 bool LooksLikeScores(const ops::TensorRef& t) {
   const int64_t n = t.num_elements();
@@ -170,9 +158,9 @@ int RunRun(const RunConfig& cfg) {
 
   std::vector<std::string> labels;
   if (!cfg.labels.empty()) {
-    auto l = ReadLabels(cfg.labels);
+    auto l = data::ReadLabelsFile(cfg.labels, {.rename_repeated = true});
     if (!l.ok()) return Fail(l.status().message());
-    labels = std::move(*l);
+    for (int id = 0; id < l->size(); ++id) labels.push_back(l->name(id));
   }
   for (int k = 0; k < interp.num_outputs(); ++k) {
     const ops::TensorRef& o = interp.output(k);

@@ -240,39 +240,51 @@ Result<std::vector<int32_t>> LabelMap::Encode(const CsvDataset& dataset) const {
   return InvalidArgument(std::move(message));
 }
 
-Result<LabelMap> ReadLabelsFile(const std::string& path) {
+Result<LabelMap> ReadLabelsFile(const std::string& path, const ReadLabelsOptions& options, std::string* note) {
+  if (note != nullptr) note->clear();
   LITEOPT_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadCsvBytes(path));
   if (bytes.empty()) return DataLoss(path + ": zero-byte file; expected one class name per line");
   std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
 
-  std::vector<std::string_view> lines;
+  std::vector<std::string> names;
   while (!text.empty()) {
     const size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.push_back(line);
+    names.emplace_back(line);
   }
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  if (lines.empty()) return InvalidArgument(path + ": no class names, only empty lines");
+  while (!names.empty() && names.back().empty()) names.pop_back();
+  if (names.empty()) return InvalidArgument(path + ": no class names, only empty lines");
 
-  std::map<std::string_view, size_t> first_line;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  std::map<std::string, size_t, std::less<>> first_line;
+  std::vector<std::string> renamed;
+  for (size_t i = 0; i < names.size(); ++i) {
     const std::string at = path + ":" + std::to_string(i + 1) + ": ";
-    if (lines[i].empty()) {
+    if (names[i].empty()) {
       return InvalidArgument(at + "empty line; every line up to the last holds a class name (line index = class id)");
     }
-    if (lines[i].find('\0') != std::string_view::npos) {
+    if (names[i].find('\0') != std::string::npos) {
       return DataLoss(at + "NUL byte; a labels file must be UTF-8 text (is this UTF-16 or a binary file?)");
     }
-    const auto [it, inserted] = first_line.emplace(lines[i], i);
-    if (!inserted) {
-      return InvalidArgument(at + "class name '" + Printable(lines[i]) + "' already appears on line " +
+    const auto [it, inserted] = first_line.emplace(names[i], i);
+    if (inserted) continue;
+    if (!options.rename_repeated) {
+      return InvalidArgument(at + "class name '" + Printable(names[i]) + "' already appears on line " +
                              std::to_string(it->second + 1));
     }
+    std::string unique = names[i] + " (class " + std::to_string(i) + ")";
+    while (!first_line.emplace(unique, i).second) unique += "'";
+    renamed.push_back("'" + Printable(unique) + "'");
+    names[i] = std::move(unique);
   }
-  return LabelMap::FromNames(std::vector<std::string>(lines.begin(), lines.end()));
+  if (note != nullptr && !renamed.empty()) {
+    *note = Plural(renamed.size(), "repeated name") + " kept apart as ";
+    for (size_t i = 0; i < renamed.size() && i < 3; ++i) *note += (i ? ", " : "") + renamed[i];
+    if (renamed.size() > 3) *note += ", ...";
+  }
+  return LabelMap::FromNames(std::move(names));
 }
 
 Status WriteLabelsFile(const std::string& path, const LabelMap& labels) {

@@ -85,7 +85,16 @@ class LabelMap {
 // holding a line break. Read rejects a zero-byte file, an empty line before the last name, duplicate names and
 // NUL bytes, naming file and line; CRLF line ends, a UTF-8 BOM and trailing empty lines are tolerated. Names
 // are kept byte for byte (no trimming), so Write then Read gives the same map.
-Result<LabelMap> ReadLabelsFile(const std::string& path);
+//
+// A model's own label file may repeat a name (ImageNet's list "crane" and "maillot" twice): with
+// `rename_repeated`, a name repeated on a later line is kept apart as "crane (class 517)" instead of rejected, so
+// class ids stay line indices (and a CSV label means the first class of that name); `note`, when given, then says
+// what was renamed ("1 repeated name kept apart as 'crane (class 517)'"), and is left empty otherwise.
+struct ReadLabelsOptions {
+  bool rename_repeated = false;
+};
+Result<LabelMap> ReadLabelsFile(const std::string& path, const ReadLabelsOptions& options = {},
+                                std::string* note = nullptr);
 Status WriteLabelsFile(const std::string& path, const LabelMap& labels);
 
 }  // namespace liteopt::data

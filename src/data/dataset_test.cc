@@ -399,6 +399,28 @@ TEST(LabelsFileTest, ReadErrorsNameFileAndLine) {
   EXPECT_EQ(n.status().message().rfind(nul + ":2: NUL byte", 0), 0u) << n.status().message();
 }
 
+// ImageNet's label files list "crane" twice: a model's own labels are read with rename_repeated, which keeps class
+// ids as line indices and the names distinct, and says what it renamed. Still strict about everything else.
+TEST(LabelsFileTest, RenameRepeatedKeepsLineIndicesAndSaysSo) {
+  ScratchDir dir;
+  const std::string path = WriteText(dir, "imagenet.txt", "crane\nbird\ncrane\ncrane (class 2)\ncrane\n");
+  std::string note = "stale";
+  auto map = ReadLabelsFile(path, {.rename_repeated = true}, &note);
+  ASSERT_TRUE(map.ok()) << map.status().message();
+  EXPECT_EQ(map->names(),
+            (Names{"crane", "bird", "crane (class 2)", "crane (class 2) (class 3)", "crane (class 4)"}));
+  EXPECT_EQ(map->Find("crane"), 0);
+  EXPECT_EQ(note,
+            "3 repeated names kept apart as 'crane (class 2)', 'crane (class 2) (class 3)', 'crane (class 4)'");
+  auto plain = ReadLabelsFile(WriteText(dir, "plain.txt", "cat\ndog\n"), {.rename_repeated = true}, &note);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(note, "");
+  const std::string hole = WriteText(dir, "hole.txt", "cat\n\ncat\n");
+  auto h = ReadLabelsFile(hole, {.rename_repeated = true});
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().message().rfind(hole + ":2: empty line", 0), 0u) << h.status().message();
+}
+
 TEST(LabelsFileTest, WriteRejectsWhatTheFormatCannotHold) {
   ScratchDir dir;
   const std::string path = dir.File("labels.txt");

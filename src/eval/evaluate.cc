@@ -5,13 +5,12 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <latch>
-#include <set>
 #include <thread>
 
 #include "base/cpu.h"
 #include "base/quant_math.h"
+#include "data/dataset.h"
 #include "data/pipeline.h"
 #include "io/model_file.h"
 #include "runtime/interpreter.h"
@@ -121,46 +120,6 @@ void Rank(const ops::TensorRef& t, int b, int classes, int32_t label, int32_t* t
   *rank = above;
 }
 
-// A labels file as data::ReadLabelsFile reads it, except that a name repeated on later lines (ImageNet's label
-// files list "crane" and "maillot" twice) is kept apart as "crane (class 517)": class ids must stay line indices,
-// and a CSV label then means the first class of that name. `note` says what was renamed. Other problems are
-// ReadLabelsFile's errors.
-Result<data::LabelMap> ReadModelLabels(const std::string& path, std::string* note) {
-  auto strict = data::ReadLabelsFile(path);
-  if (strict.ok()) return strict;
-  std::ifstream f(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(f)), {});
-  if (!f.good() && !f.eof()) return strict.status();
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-  std::vector<std::string> names;
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    names.push_back(std::move(line));
-    start = end + 1;
-  }
-  while (!names.empty() && names.back().empty()) names.pop_back();
-  std::set<std::string> seen;
-  std::vector<std::string> renamed;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i].empty() || names[i].find('\0') != std::string::npos) return strict.status();
-    if (seen.insert(names[i]).second) continue;
-    std::string unique = names[i] + " (class " + std::to_string(i) + ")";
-    while (!seen.insert(unique).second) unique += "'";
-    renamed.push_back("'" + unique + "'");
-    names[i] = unique;
-  }
-  if (renamed.empty()) return strict.status();
-  auto map = data::LabelMap::FromNames(std::move(names));
-  if (!map.ok()) return strict.status();
-  *note = std::to_string(renamed.size()) + " repeated name" + (renamed.size() == 1 ? "" : "s") + " kept apart as ";
-  for (size_t i = 0; i < renamed.size() && i < 3; ++i) *note += (i ? ", " : "") + renamed[i];
-  if (renamed.size() > 3) *note += ", ...";
-  return map;
-}
-
 // The labels the model's class ids mean, and where they came from.
 Status ResolveLabels(const std::string& model, const EvalOptions& o, data::LabelMap* labels, std::string* source,
                      bool* from_csv) {
@@ -181,7 +140,7 @@ Status ResolveLabels(const std::string& model, const EvalOptions& o, data::Label
     return Status::Ok();
   }
   std::string note;
-  auto l = ReadModelLabels(path, &note);
+  auto l = data::ReadLabelsFile(path, {.rename_repeated = true}, &note);
   if (!l.ok()) return l.status();
   *labels = std::move(*l);
   if (!note.empty()) *source += "; " + note;
