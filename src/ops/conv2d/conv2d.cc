@@ -50,7 +50,7 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
   std::vector<int16_t> scratch_q;  // per thread: a chunk of panels of int16 im2col rows (gemm::ChunkPanels)
-  std::vector<float> scratch_f;    // one panel of float im2col rows (KxK filters)
+  std::vector<float> scratch_f;    // per thread: a chunk of panels of float im2col rows (KxK filters)
   // int8/uint8 KxK filters over few input channels (e.g. a first layer on a grey image): the input is widened
   // once per run into this zero-bordered int16 image ([batches][padded_h][padded_w][input_depth], offset added),
   // so an im2col row is filter_height runs of filter_width * input_depth values with no per-tap bounds checks and
