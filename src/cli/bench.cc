@@ -16,6 +16,7 @@
 #include "base/process_stats.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/model_flags.h"
 #include "ops/common/isa.h"
 #include "io/model_file.h"
 #include "runtime/interpreter.h"
@@ -26,6 +27,7 @@ namespace {
 
 struct BenchConfig {
   std::string model;
+  std::string keras_config;
   int threads = 1;
   int warmup = 5;
   int runs = 50;
@@ -96,7 +98,7 @@ int RunBench(const BenchConfig& cfg) {
   opt.reference = cfg.reference;
   opt.numerics = cfg.numerics == "tflite-builtin" ? ops::Numerics::kTfliteBuiltin : ops::Numerics::kTfliteRuntime;
   const auto t_init = std::chrono::steady_clock::now();
-  auto graph = io::ReadModelFile(cfg.model);
+  auto graph = io::ReadModelFile(cfg.model, {cfg.keras_config});
   if (!graph.ok()) return Fail(graph.status().message());
   auto interp_or = runtime::Interpreter::Create(std::move(*graph), opt);
   if (!interp_or.ok()) return Fail(cfg.model + ": " + interp_or.status().message());
@@ -230,6 +232,7 @@ Command AddBenchCommand(CLI::App& root) {
   app->add_flag("--reference", cfg->reference, "run every op on its reference kernel");
   app->add_flag("--profile", cfg->profile, "per-op table: time, share, achieved GOP/s (2 ops per MAC)");
   app->add_flag("--json", cfg->json, "print one JSON object");
+  AddKerasConfigOption(*app, &cfg->keras_config);
   app->add_option("--numerics", cfg->numerics,
                   "integer arithmetic to reproduce: tflite-runtime (default) or tflite-builtin (see `run --help`)")
       ->check(CLI::IsMember({"tflite-runtime", "tflite-builtin"}));

@@ -126,7 +126,7 @@ int RunDebugQuant(const DebugQuantConfig& cfg) {
     if (Status st = CheckOutputFile(cfg.output, {cfg.float_model, cfg.quant_model}); !st.ok()) return Fail(st.message());
   auto calibration = ParseCalibration(cfg.calibration);
   if (!calibration.ok()) return Fail(calibration.status().message());
-  auto fg = io::ReadModelFile(cfg.float_model);
+  auto fg = io::ReadModelFile(cfg.float_model, {cfg.eval.keras_config});
   if (!fg.ok()) return Fail(fg.status().message());
   auto qg = io::ReadModelFile(cfg.quant_model);
   if (!qg.ok()) return Fail(qg.status().message());

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/format.h"
+#include "cli/model_flags.h"
 
 namespace liteopt::cli {
 
@@ -21,6 +22,7 @@ void EvalFlags::Add(CLI::App& app, bool with_data) {
                  "pixel range images are scaled to: 0,1, -1,1, 0,255 (raw), or auto (0,1 for float inputs; for "
                  "integer inputs the range their quantization covers)")
       ->check(CLI::IsMember({"auto", "0,1", "-1,1", "0,255"}));
+  AddKerasConfigOption(app, &keras_config);
   dataset.Add(app);
 }
 
@@ -39,6 +41,7 @@ eval::EvalOptions EvalFlags::Options() const {
   o.threads = threads;
   o.top_k = top_k;
   o.batched = !no_batched;
+  o.keras_config = keras_config;
   return o;
 }
 

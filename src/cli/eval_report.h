@@ -20,6 +20,7 @@ struct EvalFlags {
   int top_k = 5;
   bool no_batched = false;
   std::string normalize = "auto";
+  std::string keras_config;  // --config: a Keras weights-only model's architecture
   DatasetFlags dataset;
 
   // with_data: also the required --data (commands that name their datasets otherwise pass false).

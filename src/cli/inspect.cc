@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/model_flags.h"
 #include "cli/format.h"
 #include "io/model_file.h"
 #include "io/tflite/reader.h"
@@ -204,7 +205,7 @@ Command AddInspectCommand(CLI::App& root) {
   auto cfg = std::make_shared<InspectConfig>();
   CLI::App* app = root.add_subcommand("inspect", "Show a model's inputs, outputs, ops, sizes and memory plan");
   app->add_option("model", cfg->model, "a .tflite file or a Keras .h5 model")->required();
-  app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
+  AddKerasConfigOption(*app, &cfg->keras_config);
   app->add_flag("--json", cfg->json, "print one JSON object instead of tables");
   app->add_flag("--all-buffers", cfg->all_buffers, "list every constant buffer, not only the 10 largest");
   return {app, [cfg] { return RunInspect(*cfg); }};

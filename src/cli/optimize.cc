@@ -172,7 +172,7 @@ int RunOptimize(const OptimizeConfig& cfg) {
       if (quant::CalibrationName(c) == cfg.calibration) return c;
     return quant::Calibration::kMinMax;
   }();
-  auto model = io::ReadModelFile(cfg.model);
+  auto model = io::ReadModelFile(cfg.model, {cfg.eval.keras_config});
   if (!model.ok()) return Fail(model.status().message());
   const eval::ModelKind kind = eval::ClassifyModel(**model);
   if (kind != eval::ModelKind::kFloat32)

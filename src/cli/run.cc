@@ -9,6 +9,7 @@
 #include "base/quant_math.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/model_flags.h"
 #include "data/dataset.h"
 #include "data/image.h"
 #include "data/model_input.h"
@@ -195,7 +196,7 @@ Command AddRunCommand(CLI::App& root) {
   auto cfg = std::make_shared<RunConfig>();
   CLI::App* app = root.add_subcommand("run", "Run a model once on .npy tensors or images; write outputs, print top-5");
   app->add_option("model", cfg->model, "a .tflite file or a Keras .h5 model")->required();
-  app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
+  AddKerasConfigOption(*app, &cfg->keras_config);
   app->add_option("-i,--input", cfg->inputs,
                   "one per model input, in order: a .npy file (dtype and shape checked) or an image (JPEG, PNG, BMP)");
   app->add_option("-o,--output-dir", cfg->output_dir, "write output_0.npy, output_1.npy, ... here");

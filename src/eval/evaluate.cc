@@ -158,9 +158,16 @@ Status CheckClassCount(const std::string& model, const runtime::Interpreter& int
                          "(give the model's own labels.txt with --labels)");
 }
 
-// The model file (.tflite or Keras .h5) in an interpreter.
-Result<std::unique_ptr<runtime::Interpreter>> LoadModel(const std::string& path, const runtime::InterpreterOptions& o) {
-  LITEOPT_ASSIGN_OR_RETURN(std::shared_ptr<ir::Graph> graph, io::ReadModelFile(path));
+// A model file (.tflite or Keras .h5) and how to read it.
+struct ModelSource {
+  std::string path;
+  io::ModelReadOptions read;
+};
+
+// The model file in an interpreter.
+Result<std::unique_ptr<runtime::Interpreter>> LoadModel(const ModelSource& m, const runtime::InterpreterOptions& o) {
+  const std::string& path = m.path;
+  LITEOPT_ASSIGN_OR_RETURN(std::shared_ptr<ir::Graph> graph, io::ReadModelFile(path, m.read));
   auto interp = runtime::Interpreter::Create(std::move(graph), o);
   if (!interp.ok()) return Status(interp.status()).Prepend(path);
   return interp;
@@ -173,7 +180,7 @@ std::vector<int32_t> WithBatch(std::vector<int32_t> shape, int batch) {
 }
 
 // One interpreter, batch resized to `batch`, on `threads` threads; inputs cycled from `inputs`.
-ThroughputTrial MeasureBatched(const std::string& model, const runtime::InterpreterOptions& base,
+ThroughputTrial MeasureBatched(const ModelSource& model, const runtime::InterpreterOptions& base,
                                const ClassifierIo& io, const std::vector<std::vector<uint8_t>>& inputs, int batch,
                                int threads, double min_seconds) {
   ThroughputTrial t;
@@ -235,7 +242,7 @@ ThroughputTrial MeasureBatched(const std::string& model, const runtime::Interpre
 }
 
 // `count` single-thread interpreters at batch 1, one per thread, each cycling through its share of the inputs.
-ThroughputTrial MeasureInterpreters(const std::string& model, const runtime::InterpreterOptions& base,
+ThroughputTrial MeasureInterpreters(const ModelSource& model, const runtime::InterpreterOptions& base,
                                     const ClassifierIo& io, const std::vector<std::vector<uint8_t>>& inputs, int count,
                                     double min_seconds) {
   ThroughputTrial t;
@@ -314,8 +321,8 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
 
   runtime::InterpreterOptions iopt;
   iopt.num_threads = 1;
-  LITEOPT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Interpreter> interp,
-                           LoadModel(model_path, iopt));
+  const ModelSource model{model_path, {o.keras_config}};
+  LITEOPT_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Interpreter> interp, LoadModel(model, iopt));
   LITEOPT_ASSIGN_OR_RETURN(ClassifierIo io, FindClassifierIo(*interp, model_path, o));
   r.kind = ClassifyModel(interp->graph(), iopt.subgraph);
   r.input = io.spec;
@@ -433,9 +440,9 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
     const int threads = o.threads > 0 ? o.threads : AvailableCores();
     Throughput tp;
     tp.distinct_inputs = kept.size();
-    tp.trials.push_back(MeasureBatched(model_path, iopt, io, kept, o.batch, threads, o.min_measure_seconds));
+    tp.trials.push_back(MeasureBatched(model, iopt, io, kept, o.batch, threads, o.min_measure_seconds));
     tp.trials.push_back(
-        MeasureInterpreters(model_path, iopt, io, kept, std::min(threads, AvailableCores()), o.min_measure_seconds));
+        MeasureInterpreters(model, iopt, io, kept, std::min(threads, AvailableCores()), o.min_measure_seconds));
     for (const ThroughputTrial& t : tp.trials) {
       if (t.images_per_second > tp.images_per_second) {
         tp.images_per_second = t.images_per_second;

@@ -29,6 +29,7 @@ struct EvalOptions {
   // beside the model when there is one, else the CSV's own labels in sorted order (the course's encoding).
   std::string labels_path;
   std::string normalize = "auto";  // as data::ModelInputSpecFor
+  std::string keras_config;        // the architecture JSON of Keras weights-only models (io::ModelReadOptions)
   data::ResizeMethod resize = data::ResizeMethod::kBilinear;
   bool jpeg_dct_scaling = true;  // as data::PipelineOptions
   size_t limit = 0;              // evaluate the first `limit` rows of the CSV; 0 = all

@@ -17,21 +17,27 @@ bool EndsWith(const std::string& s, const char* suffix) {
 
 // HDF5 signature, zip archive (Keras 3 .keras) and the .h5/.hdf5/.keras extensions go to the Keras reader
 // (which explains what it cannot read); everything else to the .tflite reader (which checks "TFL3").
-bool IsKeras(const std::string& path) {
+enum class Sniffed { kTflite, kKeras, kUnknown };
+
+Sniffed Sniff(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char head[8] = {};
   in.read(head, sizeof head);
-  if (in.gcount() == 8 && std::memcmp(head + 4, "TFL3", 4) == 0) return false;
-  if (in.gcount() == 8 && std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0) return true;
-  if (in.gcount() >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0) return true;
-  return EndsWith(path, ".h5") || EndsWith(path, ".hdf5") || EndsWith(path, ".keras");
+  if (in.gcount() == 8 && std::memcmp(head + 4, "TFL3", 4) == 0) return Sniffed::kTflite;
+  if (in.gcount() == 8 && std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0) return Sniffed::kKeras;
+  if (in.gcount() >= 4 && std::memcmp(head, "PK\x03\x04", 4) == 0) return Sniffed::kKeras;
+  if (EndsWith(path, ".h5") || EndsWith(path, ".hdf5") || EndsWith(path, ".keras")) return Sniffed::kKeras;
+  return Sniffed::kUnknown;
 }
 
 }  // namespace
 
 Result<ModelFile> ReadModel(const std::string& path, const ModelReadOptions& options) {
   ModelFile out;
-  if (!options.keras_config.empty() || IsKeras(path)) {
+  // A .tflite file is read as one even when a Keras --config is given (it applies to the Keras files among
+  // several models, as in compare); an unrecognised file with a config goes to the Keras reader, which says why not.
+  const Sniffed kind = Sniff(path);
+  if (kind == Sniffed::kKeras || (kind == Sniffed::kUnknown && !options.keras_config.empty())) {
     keras::KerasReadOptions ko;
     ko.config_path = options.keras_config;
     LITEOPT_ASSIGN_OR_RETURN(keras::KerasModel m, keras::ReadKerasFile(path, ko));

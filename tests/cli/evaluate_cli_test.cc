@@ -195,6 +195,38 @@ void ExpectCleanError(const CliResult& r, const std::string& fragment) {
   EXPECT_NE(r.err.find(fragment), std::string::npos) << "expected '" << fragment << "' in: " << r.err;
 }
 
+// A Keras weights-only .h5 (save_weights) needs its architecture JSON: --config, shared by every command that reads
+// a model. hls4ml's 8x8 digit CNN on the digit images (resized): evaluate and bench take the .h5 with --config (and
+// evaluate names the flag without it), and compare finds the .h5 and its conversion to .tflite in full agreement.
+TEST(EvaluateCli, KerasWeightsOnlyModelWithConfig) {
+  REQUIRE_EVAL_FIXTURES();
+  TempDir dir("eval_keras_config");
+  const std::string csv = WriteDigitsCsv(dir / "digits.csv");
+  const std::string h5 = Quote(Fixture("keras/hls4ml/KERAS_conv2d_model_weights.h5"));
+  const std::string config = " --config " + Quote(Fixture("keras/hls4ml/KERAS_conv2d_model.json"));
+  const nlohmann::json j = RunJson("evaluate " + h5 + config + " --data " + Quote(csv) + " --json --no-batched");
+  ASSERT_FALSE(j.is_null());
+  EXPECT_EQ(j["n"], 11);
+  EXPECT_EQ(j["num_classes"], 10);
+  CliResult no_config = RunLiteopt("evaluate " + h5 + " --data " + Quote(csv) + " --json --no-batched");
+  EXPECT_EQ(no_config.code, 1);
+  EXPECT_NE(no_config.err.find("--config"), std::string::npos) << no_config.err;
+
+  const std::string tflite = dir / "conv2d.tflite";
+  CliResult conv = RunLiteopt("convert " + h5 + config + " -o " + Quote(tflite));
+  ASSERT_EQ(conv.code, 0) << conv.err;
+  const nlohmann::json c =
+      RunJson("compare " + Quote(tflite) + " " + h5 + config + " --data " + Quote(csv) + " --json --no-batched");
+  ASSERT_FALSE(c.is_null());
+  ASSERT_EQ(c["models"].size(), 2u);
+  EXPECT_EQ(c["models"][1]["agreement"].get<double>(), 1.0);
+  EXPECT_EQ(c["models"][0]["correct"], c["models"][1]["correct"]);
+
+  const nlohmann::json b = RunJson("bench " + h5 + config + " --runs 2 --warmup 0 --json");
+  ASSERT_FALSE(b.is_null());
+  EXPECT_GT(b["images_per_second"].get<double>(), 0);
+}
+
 TEST(EvaluateCli, BadInputGivesClearErrors) {
   REQUIRE_EVAL_FIXTURES();
   TempDir dir("eval_errors");
