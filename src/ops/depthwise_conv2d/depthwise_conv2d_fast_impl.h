@@ -104,7 +104,7 @@ void WidenRow(const conv::Geometry2D& g, const T* input, int batch, int y, int x
     std::memset(dst, 0, sizeof(int16_t) * static_cast<size_t>(width) * c);
     return;
   }
-  const int lo = x0 < 0 ? -x0 : 0;
+  const int lo = x0 < 0 ? (-x0 < width ? -x0 : width) : 0;
   const int hi = x0 + width > g.input_width ? g.input_width - x0 : width;  // columns [lo, hi) are in the image
   std::memset(dst, 0, sizeof(int16_t) * static_cast<size_t>(lo) * c);
   if (hi < width)
