@@ -168,6 +168,19 @@ void ForEachTask(const Split& sp, int panels, int blocks, ThreadPool* pool, Body
   }
 }
 
+// The panels [p_begin, p_end) of a task in chunks of `chunk`: prepare(panel, slot) readies each panel of a chunk
+// (slot: its index within the chunk), then block(b, panel, slot) runs every weight block of the task over the
+// chunk's panels, so that a block's weights stay in L1 across the chunk.
+template <typename Prepare, typename Block>
+void ForEachChunk(int p_begin, int p_end, int chunk, int b_begin, int b_end, Prepare&& prepare, Block&& block) {
+  for (int c_begin = p_begin; c_begin < p_end; c_begin += chunk) {
+    const int c_end = p_end - c_begin < chunk ? p_end : c_begin + chunk;
+    for (int panel = c_begin; panel < c_end; ++panel) prepare(panel, panel - c_begin);
+    for (int b = b_begin; b < b_end; ++b)
+      for (int panel = c_begin; panel < c_end; ++panel) block(b, panel, panel - c_begin);
+  }
+}
+
 // RunQuantized widens up to this many bytes of A rows (whole panels, at least one) at a time and runs every weight
 // block over them: a block's weights (k_pairs * 64 bytes) then stay in L1 across the panels instead of the whole
 // packed filter streaming from L2 once per panel (the 1x1 convolutions of a small CNN: 49-196 rows, 64 KiB weights).
@@ -235,27 +248,21 @@ void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, in
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
     const T* src[kMrQ][kMaxSegments];
-    for (int c_begin = p_begin; c_begin < p_end; c_begin += chunk) {
-      const int c_end = p_end - c_begin < chunk ? p_end : c_begin + chunk;
-      for (int panel = c_begin; panel < c_end; ++panel) {
-        const int m0 = panel * kMrQ;
-        const int rows = m - m0 < kMrQ ? m - m0 : kMrQ;
-        fill(m0, rows, src);
-        WidenPanel<T>(kern, src, rows, segments, seg_len, offsets, a_stride, scratch + (panel - c_begin) * panel_elems);
-      }
-      for (int b = b_begin; b < b_end; ++b) {
-        const int c0 = b * kNr;
-        const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
-        const int16_t* wb = w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2;
-        for (int panel = c_begin; panel < c_end; ++panel) {
-          const int m0 = panel * kMrQ;
-          const int rows = m - m0 < kMrQ ? m - m0 : kMrQ;
-          kern.gemm_q_requant(w.k_pairs, scratch + (panel - c_begin) * panel_elems, a_stride, wb, rows, cols,
+    auto rows_of = [&](int panel) { return m - panel * kMrQ < kMrQ ? m - panel * kMrQ : kMrQ; };
+    ForEachChunk(
+        p_begin, p_end, chunk, b_begin, b_end,
+        [&](int panel, int slot) {
+          fill(panel * kMrQ, rows_of(panel), src);
+          WidenPanel<T>(kern, src, rows_of(panel), segments, seg_len, offsets, a_stride, scratch + slot * panel_elems);
+        },
+        [&](int b, int panel, int slot) {
+          const int c0 = b * kNr;
+          const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
+          kern.gemm_q_requant(w.k_pairs, scratch + slot * panel_elems, a_stride,
+                              w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, rows_of(panel), cols,
                               w.bias.data() + c0, c0, e,
-                              reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(m0) * w.n + c0, w.n);
-        }
-      }
-    }
+                              reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(panel) * kMrQ * w.n + c0, w.n);
+        });
   });
 }
 
@@ -326,51 +333,45 @@ void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int se
     float* scratch = direct ? nullptr : scratch_all + static_cast<size_t>(thread) * FloatScratchPerThread(w, direct);
     const float* src[kMrF][kMaxSegments];
     const float* rows_ptr[kMaxFloatChunkPanels][kMrF];
-    for (int c_begin = p_begin; c_begin < p_end; c_begin += chunk) {
-      const int c_end = p_end - c_begin < chunk ? p_end : c_begin + chunk;
-      for (int panel = c_begin; panel < c_end; ++panel) {
-        const int m0 = panel * kMrF;
-        const int rows = m - m0 < kMrF ? m - m0 : kMrF;
-        const float** ptr = rows_ptr[panel - c_begin];
-        float* panel_scratch = direct ? nullptr : scratch + (panel - c_begin) * panel_elems;
-        fill(m0, rows, src);
-        for (int r = 0; r < kMrF; ++r) {
-          const int rr = r < rows ? r : rows - 1;
-          if (direct) {
-            ptr[r] = src[rr][0];
-            continue;
-          }
-          if (r >= rows) {
-            ptr[r] = panel_scratch;
-            continue;
-          }
-          float* dst = panel_scratch + static_cast<size_t>(r) * w.k;
-          ptr[r] = dst;
-          for (int s = 0; s < segments;) {
-            const float* p = src[r][s];
-            int len = seg_len;
-            for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
-            if (p == nullptr) {
-              for (int i = 0; i < len; ++i) dst[i] = 0.0f;
-            } else {
-              for (int i = 0; i < len; ++i) dst[i] = p[i];
+    auto rows_of = [&](int panel) { return m - panel * kMrF < kMrF ? m - panel * kMrF : kMrF; };
+    ForEachChunk(
+        p_begin, p_end, chunk, b_begin, b_end,
+        [&](int panel, int slot) {
+          const int rows = rows_of(panel);
+          const float** ptr = rows_ptr[slot];
+          float* panel_scratch = direct ? nullptr : scratch + slot * panel_elems;
+          fill(panel * kMrF, rows, src);
+          for (int r = 0; r < kMrF; ++r) {
+            const int rr = r < rows ? r : rows - 1;
+            if (direct) {
+              ptr[r] = src[rr][0];
+              continue;
             }
-            dst += len;
+            if (r >= rows) {
+              ptr[r] = panel_scratch;
+              continue;
+            }
+            float* dst = panel_scratch + static_cast<size_t>(r) * w.k;
+            ptr[r] = dst;
+            for (int s = 0; s < segments;) {
+              const float* p = src[r][s];
+              int len = seg_len;
+              for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
+              if (p == nullptr) {
+                for (int i = 0; i < len; ++i) dst[i] = 0.0f;
+              } else {
+                for (int i = 0; i < len; ++i) dst[i] = p[i];
+              }
+              dst += len;
+            }
           }
-        }
-      }
-      for (int b = b_begin; b < b_end; ++b) {
-        const int c0 = b * kNr;
-        const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
-        const float* wb = w.data.data() + static_cast<size_t>(b) * w.k * kNr;
-        for (int panel = c_begin; panel < c_end; ++panel) {
-          const int m0 = panel * kMrF;
-          const int rows = m - m0 < kMrF ? m - m0 : kMrF;
-          kern.gemm_f(w.k, rows_ptr[panel - c_begin], wb, w.bias.data() + c0, lo, hi, rows, cols,
-                      out + static_cast<size_t>(m0) * w.n + c0, w.n);
-        }
-      }
-    }
+        },
+        [&](int b, int panel, int slot) {
+          const int c0 = b * kNr;
+          const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
+          kern.gemm_f(w.k, rows_ptr[slot], w.data.data() + static_cast<size_t>(b) * w.k * kNr, w.bias.data() + c0, lo,
+                      hi, rows_of(panel), cols, out + static_cast<size_t>(panel) * kMrF * w.n + c0, w.n);
+        });
   });
 }
 
