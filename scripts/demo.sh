@@ -8,7 +8,7 @@
 #      starts from a pruned model; its int8 version is written in TFLite's sparse format
 #   5. post-training quantization of the pruned model in one command (`liteopt optimize`): dynamic range, full
 #      int8 with a representative dataset, float16, and their report
-#   6. quantization-aware training of the pruned model (1 epoch) to the int8 model
+#   6. quantization-aware training of the pruned model (1 epoch, its zeros kept: --preserve-sparsity) to the int8 model
 #   7. compare every variant: size raw and gzipped, accuracy, agreement, latency, images/s
 # Outputs stay in $LITEOPT_DEMO_OUT (default build/demo). Sizes: DEMO_PER_CLASS images per class (default 600),
 # DEMO_EPOCHS training epochs (default 5), DEMO_ARCH (mobilenet_v2, the course's architecture at 28x28x1, or
@@ -49,9 +49,9 @@ cp "$out/model_pruned_int8.float.tflite" "$out/model_pruned.tflite"  # optimize 
 "$liteopt" optimize "$out/model_pruned.tflite" --train "$out/data/train.csv" --val "$out/data/val.csv" \
   --test "$out/data/test.csv" --limit 1000 --no-batched --out "$out/ptq"
 
-section "6. quantization-aware training of the pruned model ($qat_epochs epoch)"
+section "6. quantization-aware training of the pruned model ($qat_epochs epoch, its zeros kept, sparse format)"
 "$liteopt" qat "$out/model_pruned.tflite" --data "$out/data/train.csv" --val "$out/data/val.csv" \
-  --epochs "$qat_epochs" -o "$out/model_qat_int8.tflite"
+  --epochs "$qat_epochs" --preserve-sparsity -o "$out/model_qat_int8.tflite"
 
 section "7. compare every variant on the test set"
 "$liteopt" compare "$out/model_float.tflite" "$out/model_pruned.tflite" "$out/ptq/model_pruned_dynamic_range.tflite" \

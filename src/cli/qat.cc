@@ -44,6 +44,9 @@ Command AddQatCommand(CLI::App& root) {
       ->check(CLI::IsMember({"float32", "int8", "uint8"}));
   app->add_option("--keep-float", c.qat.keep_float, "op types or op output tensor names left in float")->delimiter(',');
   app->add_flag("--per-tensor", c.qat.per_tensor, "one weight scale per tensor instead of per output channel");
+  app->add_flag("--preserve-sparsity", c.qat.preserve_sparsity,
+                "keep the zero weights of a pruned model through training (TFMOT's pruning-preserving QAT) and "
+                "write the filters in TFLite's sparse format where that is smaller, as `prune --int8` does");
   app->add_option("-o,--output", c.output, "the full-integer model (.tflite)")->required();
   app->add_option("--float-output", c.qat.float_output, "the float checkpoint (default: <output stem>.float.tflite)");
   app->add_flag("--quiet", c.quiet, "no progress on stderr");

@@ -69,6 +69,9 @@ struct PruneConfig {
   // "1x1" (element by element), "1x4" (blocks of 4 consecutive input-channel weights, TFLite's sparse FC
   // block) or "2:4" (2 of every 4 consecutive input-channel weights, at 50% sparsity).
   std::string structure = "1x1";
+  // "layer": every pruned layer at the schedule's sparsity (TFMOT); "global": one magnitude ranking over all
+  // pruned layers, the sparsity overall (prune.h).
+  std::string scope = "layer";
 };
 
 struct PrunedLayerStats {

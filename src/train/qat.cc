@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 
 #include "base/quant_math.h"
+#include "io/tflite/sparse.h"
 #include "quant/calibration.h"
 #include "quant/cleanup.h"
 #include "quant/passes.h"
+#include "train/prune.h"
 
 namespace liteopt::train {
 
@@ -287,6 +291,32 @@ Result<QatExport> ExportQat(const Net& net, const QatOptions& options) {
   if (!int8.ok()) return Status(int8.status()).Prepend("converting the QAT model");
   LITEOPT_RETURN_IF_ERROR(sim->CheckAgainst(*int8));
   return QatExport{std::move(float_model), std::move(int8).value()};
+}
+
+TrainHooks PreserveSparsityHooks(bool quiet) {
+  auto keeper = std::make_shared<std::optional<SparsityKeeper>>();
+  TrainHooks hooks;
+  hooks.on_start = [keeper, quiet](Net& net, int64_t) -> Status {
+    keeper->emplace(net);
+    const SparsityKeeper& k = **keeper;
+    if (!quiet)
+      std::fprintf(stderr, "%s\n",
+                   k.zeros() == 0 ? "note: --preserve-sparsity: the model's filters have no zero weights to keep"
+                                  : ("preserving sparsity: " + std::to_string(k.zeros()) + " zero weights of " +
+                                     std::to_string(k.elements()) + " in the filters stay zero")
+                                        .c_str());
+    return Status::Ok();
+  };
+  hooks.after_step = [keeper](Net&, int64_t) { (*keeper)->Apply(); };
+  return hooks;
+}
+
+Result<int> StoreSparse(QatExport& e) {
+  io::tflite::SparsifyOptions options;
+  options.block = 0;
+  LITEOPT_RETURN_IF_ERROR(io::tflite::SparsifyWeights(e.float_model, options).status());
+  LITEOPT_ASSIGN_OR_RETURN(auto report, io::tflite::SparsifyWeights(e.int8_model, options));
+  return static_cast<int>(std::count_if(report.begin(), report.end(), [](const auto& w) { return w.sparse; }));
 }
 
 }  // namespace liteopt::train

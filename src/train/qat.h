@@ -35,6 +35,7 @@
 #include "ir/graph.h"
 #include "quant/convert.h"
 #include "train/model.h"
+#include "train/trainer.h"
 
 namespace liteopt::train {
 
@@ -129,5 +130,12 @@ struct QatExport {
   ir::Graph int8_model;
 };
 Result<QatExport> ExportQat(const Net& net, const QatOptions& options);
+
+// `liteopt qat --preserve-sparsity` (TFMOT's pruning-preserving QAT). The hooks keep the exact zeros the model's
+// filters have when training starts (SparsityKeeper, train/prune.h) and note how many on stderr unless `quiet`.
+TrainHooks PreserveSparsityHooks(bool quiet);
+// Stores the filters of both exported models in TFLite's sparse format where that makes the file smaller (blocks
+// of 4 input channels or single weights, whichever is smaller). Returns how many int8 filters became sparse.
+Result<int> StoreSparse(QatExport& e);
 
 }  // namespace liteopt::train

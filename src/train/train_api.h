@@ -13,7 +13,7 @@
 namespace liteopt::train {
 
 // Bump when TrainConfig or the entry point changes.
-inline constexpr int kTrainPluginAbi = 2;
+inline constexpr int kTrainPluginAbi = 3;
 inline constexpr const char* kTrainAbiSymbol = "liteopt_train_abi";
 inline constexpr const char* kTrainEntryPoint = "liteopt_train_main";
 inline constexpr const char* kTrainPluginFile = "libliteopt_train.so";
@@ -30,6 +30,9 @@ struct QatConfig {
   bool per_tensor = false;              // one weight scale per tensor instead of per output channel
   int calibration_samples = 300;        // training images the initial ranges are calibrated on (convert's default)
   std::string float_output;             // default <output stem>.float.tflite
+  // Keep the zeros of the model's weights through training (TFMOT's pruning-preserving QAT) and write the filters
+  // in TFLite's sparse format where that is smaller.
+  bool preserve_sparsity = false;
 };
 
 struct TrainConfig {

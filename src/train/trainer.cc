@@ -427,13 +427,16 @@ Result<Net> PrepareQatNet(const TrainConfig& cfg, std::shared_ptr<const data::Sa
 
 // Writes the model of the current weights: the float .tflite, or for QAT the float checkpoint and the int8
 // model converted with the learned ranges (checked to load in liteopt before anything is written).
-Status WriteModel(const Net& net, const TrainConfig& cfg, const TrainOutcome& out) {
+Status WriteModel(const Net& net, const TrainConfig& cfg, TrainOutcome& out) {
   if (!cfg.qat.enabled) {
     LITEOPT_ASSIGN_OR_RETURN(ir::Graph g, ExportGraph(net));
     return io::tflite::WriteTfliteFile(g, out.model_path);
   }
   LITEOPT_ASSIGN_OR_RETURN(QatOptions options, QatOptionsFrom(cfg.qat));
   LITEOPT_ASSIGN_OR_RETURN(QatExport e, ExportQat(net, options));
+  if (cfg.qat.preserve_sparsity) {
+    LITEOPT_ASSIGN_OR_RETURN(out.sparse_filters, StoreSparse(e));
+  }
   auto int8 = std::make_shared<const ir::Graph>(std::move(e.int8_model));
   auto check = runtime::Interpreter::Create(int8);
   if (!check.ok())
@@ -718,7 +721,9 @@ extern "C" __attribute__((visibility("default"))) int liteopt_train_abi() { retu
 extern "C" __attribute__((visibility("default"))) int liteopt_train_main(const liteopt::train::TrainConfig* config,
                                                                          std::string* error) {
   using namespace liteopt::train;
-  auto outcome = Train(*config);
+  auto outcome = Train(*config, config->qat.enabled && config->qat.preserve_sparsity
+                                    ? PreserveSparsityHooks(config->quiet)
+                                    : TrainHooks{});
   if (!outcome.ok()) {
     *error = outcome.status().message();
     return 1;
@@ -742,6 +747,8 @@ extern "C" __attribute__((visibility("default"))) int liteopt_train_main(const l
   if (o.interpreter_accuracy >= 0)
     std::printf("the written %smodel in liteopt's interpreter: validation accuracy %.4f\n",
                 config->qat.enabled ? "int8 " : "", o.interpreter_accuracy);
+  if (config->qat.preserve_sparsity)
+    std::printf("zero weights preserved; %d int8 filters stored in TFLite's sparse format\n", o.sparse_filters);
   std::printf("wrote %s%s\n", o.model_path.c_str(), config->qat.enabled ? " (full integer)" : "");
   if (!o.float_model_path.empty()) std::printf("      %s (float checkpoint)\n", o.float_model_path.c_str());
   std::printf("      %s\n", o.labels_path.c_str());

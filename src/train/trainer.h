@@ -43,6 +43,7 @@ struct TrainOutcome {
   std::string model_path, labels_path, history_csv, history_json, checkpoint_path;
   std::string float_model_path;  // QAT: the float checkpoint beside the int8 model_path
   int qat_points = 0;            // QAT: tensors the simulation quantizes (those the int8 model has)
+  int sparse_filters = 0;        // QAT with preserve_sparsity: int8 filters written in the sparse format
   int64_t parameters = 0;
   double interpreter_accuracy = -1;  // the written model's validation accuracy in liteopt's interpreter
 };

@@ -34,14 +34,21 @@ struct SparseTensor {
   size_t EncodedBytes() const;
 };
 
-// Encodes dense values of `t` (its dtype and shape): the innermost dimension in blocks of `block` elements
-// (1 = element by element; the dimension must be a multiple of `block`) as SPARSE_CSR, every other dimension
-// DENSE, identity traversal order. A block is stored when any of its elements is non-zero (+0.0 and -0.0
-// are both zero). Index vectors use the narrowest of uint8, uint16, int32 that fits.
+// Encodes dense values of `t` (its dtype and shape) with the innermost dimension in blocks of `block` elements
+// (1 = element by element; the dimension must be a multiple of `block`): dimension `sparse_dim` is the
+// SPARSE_CSR level, visited after every other dimension (DENSE levels in their order), then the block level.
+// With sparse_dim the innermost dimension that is the identity traversal order (one segment per [O, H, W]
+// row of a filter); with sparse_dim 0 the order is [1, ..., n-1, 0] (one segment per [H, W, I] column). A
+// block is stored when any of its elements is non-zero (+0.0 and -0.0 are both zero). Index vectors use the
+// narrowest of uint8, uint16, int32 that fits.
+Result<SparseTensor> EncodeSparse(const ir::Tensor& t, const uint8_t* dense, int block, int sparse_dim);
+// The smaller of the encodings with the innermost and with the outermost dimension sparse.
 Result<SparseTensor> EncodeSparse(const ir::Tensor& t, const uint8_t* dense, int block);
 
 struct SparsifyOptions {
-  int block = 4;  // elements per block along the innermost dimension; 1 where that dimension is not a multiple
+  // Elements per block along the innermost dimension; 1 where that dimension is not a multiple. 0: the smaller
+  // encoding of 4 and 1 for each filter (for zeros of unknown structure).
+  int block = 4;
   // Only weights whose encoding saves at least this many bytes are rewritten (the extra tensor, op and
   // metadata cost about this much in the file).
   size_t min_saving_bytes = 256;
@@ -66,8 +73,10 @@ struct SparsifiedWeight {
 // Stores the constant filters of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (float32 in float ops, int8 in
 // full-integer ops) in the sparse format where that makes the file smaller: the filter tensor keeps its
 // index, name, shape and quantization but loses its buffer and becomes the output of a DENSIFY op (placed
-// first in the subgraph) whose input is a new sparse constant "<name>/sparse". Outputs are unchanged bit for
-// bit. Returns one entry per filter examined (also those left dense, with the reason), in op order.
+// first in the subgraph) whose input is a new sparse constant "<name>/sparse" (the last part of a ';'-joined
+// name), its encoding in the dense values' buffer unless another tensor shares that buffer. Outputs are
+// unchanged bit for bit. Returns one entry per filter examined (also those left dense, with the reason), in op
+// order.
 Result<std::vector<SparsifiedWeight>> SparsifyWeights(ir::Graph& g, const SparsifyOptions& options);
 
 }  // namespace liteopt::io::tflite

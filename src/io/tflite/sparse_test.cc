@@ -111,6 +111,58 @@ TEST(Sparse, EncodesInOneByFourBlocks) {
   EXPECT_FALSE(EncodeSparse(t, dense.data, 3).ok()) << "8 is not a multiple of 3";
 }
 
+// A [2, 1, 1, 8] filter (O, H, W, I) with the output channel as the sparse level: traversal [1, 2, 3, 0, 4],
+// one segment per (H, W, I/4) column, indices are output channels.
+TEST(Sparse, EncodesWithTheOutputChannelSparse) {
+  ir::Tensor t;
+  t.name = "pw";
+  t.shape = {2, 1, 1, 8};
+  const std::vector<float> w = {0, 0, 0, 0, 1, 0, 0, 2,  //
+                                3, 0, 0, 4, 5, 6, 7, 8};
+  const ir::Buffer dense = BufferOf(w);
+  auto enc = EncodeSparse(t, dense.data, 4, 0);
+  ASSERT_TRUE(enc.ok()) << enc.status().message();
+  const ir::Sparsity& sp = enc->sparsity;
+  EXPECT_EQ(sp.traversal_order, (std::vector<int32_t>{1, 2, 3, 0, 4}));
+  EXPECT_EQ(sp.block_map, (std::vector<int32_t>{3}));
+  ASSERT_EQ(sp.dim_metadata.size(), 5u);
+  EXPECT_EQ(sp.dim_metadata[2].dense_size, 2);  // I / 4
+  // Column 0 of blocks: only output channel 1; column 1: both.
+  EXPECT_EQ(sp.dim_metadata[3].array_segments, (std::vector<int32_t>{0, 1, 3}));
+  EXPECT_EQ(sp.dim_metadata[3].array_indices, (std::vector<int32_t>{1, 0, 1}));
+  EXPECT_EQ(Floats(enc->values), (std::vector<float>{3, 0, 0, 4, 1, 0, 0, 2, 5, 6, 7, 8}));
+  t.sparsity = sp;
+  auto back = DensifyTensor(t, ir::Buffer::Owned(enc->values));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(Floats(*back), w);
+  EXPECT_FALSE(EncodeSparse(t, dense.data, 4, 4).ok()) << "a rank-4 tensor has no dimension 4";
+}
+
+// The automatic choice takes the smaller encoding: few output channels and many rows favour the output channel
+// as the sparse level (fewer segments), and ties keep the identity order.
+TEST(Sparse, ChoosesTheSmallerTraversal) {
+  ir::Tensor t;
+  t.name = "wide";
+  t.shape = {16, 3, 3, 8};  // 144 rows of 2 blocks: 145 segments, or 18 columns of 16 channels: 19 segments
+  std::vector<float> w(16 * 3 * 3 * 8, 0.0f);
+  for (size_t i = 0; i < w.size(); i += 8) w[i] = 1.0f;  // the first block of every row kept
+  const ir::Buffer dense = BufferOf(w);
+  auto inner = EncodeSparse(t, dense.data, 4, 3);
+  auto outer = EncodeSparse(t, dense.data, 4, 0);
+  auto best = EncodeSparse(t, dense.data, 4);
+  ASSERT_TRUE(inner.ok() && outer.ok() && best.ok());
+  EXPECT_LT(outer->EncodedBytes(), inner->EncodedBytes());
+  EXPECT_EQ(best->EncodedBytes(), outer->EncodedBytes());
+  EXPECT_EQ(best->sparsity.traversal_order[0], 1);
+  ir::Tensor fc;
+  fc.name = "fc";
+  fc.shape = {2, 8};  // 3 segments either way
+  const ir::Buffer square = BufferOf(std::vector<float>(16, 1.0f));
+  best = EncodeSparse(fc, square.data, 4);
+  ASSERT_TRUE(best.ok());
+  EXPECT_EQ(best->sparsity.traversal_order, (std::vector<int32_t>{0, 1, 2}));
+}
+
 TEST(Sparse, HostileMetadataIsRejectedWithTheTensorsName) {
   const ir::Buffer six = BufferOf({1, 2, 3, 4, 5, 6});
   struct Case {
@@ -180,8 +232,15 @@ TEST_P(SparseModel, WriterReaderInterpreterRoundTripIsBitExact) {
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
   auto dense_bytes = SerializeTflite(*pruned);
   ASSERT_TRUE(dense_bytes.ok());
+  // The sparse values take the place of the dense ones: no buffer is added. Beyond its encoding, a sparse filter
+  // costs its DENSIFY op and tensor (name, shared shape and quantization vectors, sparsity tables): under 320 bytes.
+  EXPECT_EQ(sparse.buffers.size(), pruned->buffers.size());
+  size_t saved = 0;
+  for (const auto& w : *report)
+    if (w.sparse) saved += w.dense_bytes - w.sparse_bytes;
   if (written > 0) {
     EXPECT_LT(bytes->size(), dense_bytes->size());
+    EXPECT_LE(bytes->size(), dense_bytes->size() - saved + 320 * written);
   } else {
     EXPECT_EQ(*bytes, *dense_bytes);
   }
@@ -230,6 +289,30 @@ INSTANTIATE_TEST_SUITE_P(
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       return s;
     });
+
+// Block 0 picks, filter by filter, the smaller of 1x4 blocks and single weights: a 1x4-pruned model gets blocks,
+// an element-wise pruned float model single weights (its 1x4 blocks are rarely all zero).
+TEST(Sparse, AutomaticBlockFollowsTheZeros) {
+  const std::string path = testing::FixturesTfliteDir() + "/tflite2onnx_ops/mobilenet_v1_0.25_128_float.tflite";
+  auto g = ReadTfliteFile(path);
+  if (!g.ok()) GTEST_SKIP() << "fixture missing: " << path;
+  SparsifyOptions automatic;
+  automatic.block = 0;
+  for (int block : {1, 4}) {
+    ir::Graph pruned = testing::PruneFilters(**g, 0.5, block);
+    auto report = SparsifyWeights(pruned, automatic);
+    ASSERT_TRUE(report.ok()) << report.status().message();
+    int sparse = 0;
+    for (const auto& w : *report) {
+      if (!w.sparse) continue;
+      ++sparse;
+      if (w.shape.back() % 4 == 0) {
+        EXPECT_EQ(w.block, block) << w.tensor;
+      }
+    }
+    EXPECT_GT(sparse, 5) << "block " << block;
+  }
+}
 
 TEST(Sparse, DenseModelsAndHybridOpsAreLeftAlone) {
   const std::string path = testing::FixturesTfliteDir() + "/mlcommons_tiny/ToyCar_dynamic_range.tflite";

@@ -180,32 +180,34 @@ class Writer {
     return InvalidArgument(where + ": unknown sparse index vector type " + std::to_string(type));
   }
 
-  // Per-channel tensors carry one int64 zero point per channel, nearly always all zero, and the same vector
-  // again on the bias: 8-16 bytes per channel, 7% of an int8 MobileNetV2. A flatbuffer may reference one vector
-  // from many tables, so equal zero-point vectors are stored once.
-  flatbuffers::Offset<flatbuffers::Vector<int64_t>> SharedZeroPoints(flatbuffers::FlatBufferBuilder& fbb,
-                                                                     const std::vector<int64_t>& zero_points) {
-    if (zero_points.empty()) return {};
-    auto [it, inserted] = zero_point_vectors_.try_emplace(zero_points);
-    if (inserted) it->second = fbb.CreateVector(zero_points);
-    return it->second;
+  // A flatbuffer may reference one vector from many tables, so equal vectors of tensors are stored once: the
+  // zero points of per-channel tensors (one int64 per channel, nearly always all zero, again on the bias: 8-16
+  // bytes per channel, 7% of an int8 MobileNetV2), the scales a sparse filter shares with its DENSIFY output,
+  // shapes. Keyed by the bytes, so -0.0 and 0.0 (and NaNs) are told apart.
+  template <typename T>
+  flatbuffers::Offset<flatbuffers::Vector<T>> Shared(flatbuffers::FlatBufferBuilder& fbb, const std::vector<T>& v) {
+    if (v.empty()) return {};
+    std::string key(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    key.push_back(static_cast<char>(sizeof(T)));
+    auto [it, inserted] = shared_vectors_.try_emplace(std::move(key));
+    if (inserted) it->second = fbb.CreateVector(v).o;
+    return flatbuffers::Offset<flatbuffers::Vector<T>>(it->second);
   }
 
   Result<flatbuffers::Offset<fb::Tensor>> WriteTensor(flatbuffers::FlatBufferBuilder& fbb, const ir::Tensor& t,
                                                       size_t index) {
     const std::string where = "tensor " + std::to_string(index) + " ('" + t.name + "')";
-    const auto shape = fbb.CreateVector(t.shape);
+    const auto shape = t.shape.empty() ? fbb.CreateVector(t.shape) : Shared(fbb, t.shape);
     const auto name = fbb.CreateString(t.name);
     flatbuffers::Offset<fb::QuantizationParameters> quant;
     const ir::QuantParams& q = t.quant;
     if (!q.scale.empty() || !q.zero_point.empty() || !q.min.empty() || !q.max.empty() || q.quantized_dimension != 0) {
-      const auto min = OptionalVector(fbb, q.min);
-      const auto max = OptionalVector(fbb, q.max);
-      const auto scale = OptionalVector(fbb, q.scale);
+      const auto min = Shared(fbb, q.min);
+      const auto max = Shared(fbb, q.max);
+      const auto scale = Shared(fbb, q.scale);
       // TFLite rejects scales without zero points; absent zero points mean 0.
-      const auto zp = SharedZeroPoints(fbb, q.zero_point.empty() && !q.scale.empty()
-                                                ? std::vector<int64_t>(q.scale.size(), 0)
-                                                : q.zero_point);
+      const auto zp = Shared(
+          fbb, q.zero_point.empty() && !q.scale.empty() ? std::vector<int64_t>(q.scale.size(), 0) : q.zero_point);
       quant = fb::CreateQuantizationParameters(fbb, min, max, scale, zp, fb::QuantizationDetails::NONE, 0,
                                                q.quantized_dimension);
     }
@@ -264,7 +266,7 @@ class Writer {
   }
 
   const ir::Graph& g_;
-  std::map<std::vector<int64_t>, flatbuffers::Offset<flatbuffers::Vector<int64_t>>> zero_point_vectors_;
+  std::map<std::string, flatbuffers::uoffset_t> shared_vectors_;  // bytes + element size -> vector
   std::map<CodeKey, uint32_t> code_index_;
   std::vector<CodeKey> code_order_;
 };
