@@ -6,7 +6,7 @@ BUILD_ASAN ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?=
 
-.PHONY: all deps build demo test test-fast test-asan clean
+.PHONY: all deps build demo test test-fast test-asan test-aarch64 clean
 
 all: build
 
@@ -40,6 +40,11 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	cmake --build $(BUILD_ASAN) -j $(JOBS) --target fuzz_test tflite_test runtime_test data_test
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -L "fuzz" $(CTEST_ARGS)
 	$(BUILD_ASAN)/data_test --gtest_brief=1
+
+# Opt-in (not part of `make test`): cross-build for aarch64 and run the tests under qemu-user
+# (scripts/test-aarch64.sh installs the cross toolchain and the arm64 libraries it needs).
+test-aarch64:
+	JOBS=$(JOBS) ./scripts/test-aarch64.sh $(CTEST_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

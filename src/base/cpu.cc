@@ -4,6 +4,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#elif defined(__aarch64__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace liteopt {
@@ -34,10 +37,10 @@ CpuFeatures Detect() {
   }
   if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) f.avx_vnni = ymm_ok && ((eax >> 4) & 1);
 #elif defined(__aarch64__)
+  // Advanced SIMD is part of armv8-a; the dot product instructions (armv8.2-a, optional) are reported by the
+  // kernel in the auxiliary vector.
   f.neon = true;
-#if defined(__ARM_FEATURE_DOTPROD)
-  f.neon_dotprod = true;
-#endif
+  f.neon_dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
 #endif
   return f;
 }

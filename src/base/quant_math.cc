@@ -38,7 +38,9 @@ int32_t MultiplyByQuantizedMultiplier(int64_t x, int32_t quantized_multiplier, i
   const int32_t reduced = quantized_multiplier < 0x7FFF0000 ? ((quantized_multiplier + (1 << 15)) >> 16) : 0x7FFF;
   // total_shift must stay in [1, 62] for the shifts below to be defined; the spec's range is shift in [-31, 14].
   const int total_shift = std::clamp(15 - shift, 1, 62);
-  const int64_t rounded = x * static_cast<int64_t>(reduced) + (int64_t{1} << (total_shift - 1));
+  // The product wraps modulo 2^64 instead of overflowing (a corrupt int64 bias); valid models stay within 2^47.
+  const auto rounded = static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(reduced) +
+                                            (uint64_t{1} << (total_shift - 1)));
   return static_cast<int32_t>(rounded >> total_shift);
 }
 

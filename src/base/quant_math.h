@@ -134,4 +134,12 @@ inline int32_t QuantizeBiasValue(float x, float scale) {
   return static_cast<int32_t>(r);
 }
 
+// int64 bias quantization of 16x8 models: round(x / scale) like QuantizeBiasValue, saturated to int64.
+inline int64_t QuantizeBias64Value(float x, float scale) {
+  const double r = static_cast<double>(Round(x / scale));
+  if (!(r >= -9223372036854775808.0)) return std::numeric_limits<int64_t>::min();
+  if (r >= 9223372036854775808.0) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(r);
+}
+
 }  // namespace liteopt::qmath

@@ -1,5 +1,5 @@
 // `liteopt convert IN.tflite -o OUT.tflite [options]`: TFLiteConverter's post-training modes (float cleanups,
-// dynamic range, full integer with calibration, float16) through quant::Convert.
+// dynamic range, full integer with calibration, float16, 16x8) through quant::Convert.
 #include <unistd.h>
 
 #include <chrono>
@@ -49,7 +49,11 @@ Result<quant::ConvertOptions> OptionsFrom(const ConvertConfig& cfg, bool qat) {
   const bool data = !cfg.representative.empty();
   if (cfg.float16 && (cfg.int16x8 || data))
     return InvalidArgument("--float16 cannot be combined with --int16x8 or --representative-data");
-  if (cfg.int16x8 && !data) return InvalidArgument("--int16x8 needs --representative-data");
+  if (cfg.int16x8 && !data)
+    return InvalidArgument("--int16x8 needs --representative-data (the int16 activation ranges are calibrated)");
+  if (cfg.int16x8 && cfg.io_type != "float32")
+    return InvalidArgument("--int16x8 keeps float32 model inputs and outputs (QUANTIZE / DEQUANTIZE at the edges); "
+                           "--io-type " + cfg.io_type + " cannot be combined with it");
   if (cfg.int16x8) o.mode = quant::Mode::kInt16x8;
   else if (cfg.float16) o.mode = quant::Mode::kFloat16;
   else if (data) o.mode = quant::Mode::kFullInteger;  // TFLiteConverter: DEFAULT + a representative dataset
@@ -176,7 +180,7 @@ int RunConvert(const ConvertConfig& cfg) {
       std::printf(", %d calibrated (%s on %zu samples)", plan->calibrated,
                   std::string(quant::CalibrationName(options->calibration)).c_str(), samples.size());
     std::printf("; io %s)", cfg.io_type.c_str());
-  } else if (options->mode == quant::Mode::kFullInteger)
+  } else if (options->mode == quant::Mode::kFullInteger || options->mode == quant::Mode::kInt16x8)
     std::printf(" (%s calibration on %zu samples, io %s)", std::string(quant::CalibrationName(options->calibration)).c_str(),
                 samples.size(), cfg.io_type.c_str());
   std::printf("\n%ju -> %ju bytes (%.3fx), %zu ops, converted in %.2f s\n", static_cast<uintmax_t>(in_size),
@@ -190,14 +194,14 @@ int RunConvert(const ConvertConfig& cfg) {
 Command AddConvertCommand(CLI::App& root) {
   auto cfg = std::make_shared<ConvertConfig>();
   CLI::App* app = root.add_subcommand(
-      "convert", "Convert a float .tflite like TFLiteConverter: cleanups, dynamic range, full integer, float16");
+      "convert", "Convert a float .tflite like TFLiteConverter: cleanups, dynamic range, full integer, float16, 16x8");
   app->add_option("model", cfg->input, "a float .tflite file or a Keras .h5 model (never modified)")->required();
   app->add_option("--config", cfg->keras_config, "architecture JSON (model.to_json()) for a Keras weights-only .h5");
   app->add_option("-o,--output", cfg->output, "the .tflite file to write (atomically)")->required();
   app->add_option("--optimize", cfg->optimize, "'default' quantizes (dynamic range; full integer with data or from a QAT model's learned ranges)")
       ->check(CLI::IsMember({"default"}));
   app->add_option("--representative-data", cfg->representative,
-                  "CSV of images for calibration (full-integer quantization)");
+                  "CSV of images for calibration (full-integer and 16x8 quantization)");
   app->add_option("--samples", cfg->samples, "representative samples to calibrate on")->check(CLI::Range(1, 1000000));
   app->add_option("--seed", cfg->seed, "seed of the representative sample shuffle");
   app->add_option("--normalize", cfg->normalize, "pixel range the float model expects: auto, 0,1, -1,1 or 0,255")
@@ -207,7 +211,10 @@ Command AddConvertCommand(CLI::App& root) {
   app->add_option("--io-type", cfg->io_type, "input/output type of a full-integer model")
       ->check(CLI::IsMember({"float32", "int8", "uint8"}));
   app->add_flag("--float16", cfg->float16, "float16 weights expanded by DEQUANTIZE ops");
-  app->add_flag("--int16x8", cfg->int16x8, "int16 activations with int8 weights (not implemented yet)");
+  app->add_flag("--int16x8", cfg->int16x8,
+                "16x8 quantization (TFLite's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8): int16 "
+                "activations (symmetric, calibrated on --representative-data), int8 per-channel weights, int64 bias; "
+                "float32 I/O");
   app->add_flag("--per-tensor", cfg->per_tensor, "one scale per weight tensor instead of per output channel");
   app->add_option("--keep-float", cfg->keep_float, "op types or op output tensor names left in float")
       ->delimiter(',');

@@ -448,8 +448,11 @@ std::vector<int32_t> MatchOps(const ir::Graph& fg, const ir::Graph& qg) {
 }
 
 void Diagnose(LayerReport* l, const std::vector<std::string>& consumers, const QuantDebugOptions& o) {
+  // The step budget is in 8-bit steps: an int16 (16x8) output's step is 256x finer.
+  const bool int16 = l->dtype == DType::kInt16;
+  const double max_rmse_over_scale = o.bad_rmse_over_scale * (int16 ? 256.0 : 1.0);
   l->bad = !std::isnan(l->sqnr_db) &&
-           (l->sqnr_db < o.bad_sqnr_db || (l->quantized && l->rmse_over_scale > o.bad_rmse_over_scale));
+           (l->sqnr_db < o.bad_sqnr_db || (l->quantized && l->rmse_over_scale > max_rmse_over_scale));
   l->cause = ErrorCause::kNone;
   l->keep_float = {l->name};
   l->suggestion.clear();
@@ -496,7 +499,11 @@ void Diagnose(LayerReport* l, const std::vector<std::string>& consumers, const Q
   } else if (bulk >= 4) {
     l->suggestion = "range set by a tail of outliers too large for percentile calibration to drop (" + max_text +
                     " is " + Fmt("%.0f", bulk) + "x the 99th percentile, " + Fmt("%.1f", tail) +
-                    "x the 99.99th): use --int16x8 (256x finer activation steps) or " + keep_tensor;
+                    "x the 99.99th): " + std::string(int16 ? "" : "use --int16x8 (256x finer activation steps) or ") +
+                    keep_tensor;
+  } else if (int16) {
+    l->suggestion = "int16 steps are too coarse for this tensor although its range is used evenly (" + max_text +
+                    ", " + Fmt("%.1f", bulk) + "x the 99th percentile): " + keep_tensor;
   } else {
     l->suggestion = "int8 steps are too coarse for this tensor although its range is used evenly (" + max_text +
                     ", " + Fmt("%.1f", bulk) + "x the 99th percentile): use --int16x8 or " + keep_tensor;

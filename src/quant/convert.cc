@@ -84,9 +84,11 @@ Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& op
   if (float_model.subgraphs.empty()) return InvalidArgument("the model has no subgraph");
   if (options.io_type != DType::kFloat32 && options.io_type != DType::kInt8 && options.io_type != DType::kUInt8)
     return InvalidArgument("io type must be float32, int8 or uint8, got " + std::string(DTypeName(options.io_type)));
+  if (options.io_type != DType::kFloat32 && options.mode == Mode::kInt16x8)
+    return InvalidArgument("16x8 quantization keeps float32 model inputs and outputs (QUANTIZE / DEQUANTIZE at the "
+                           "edges); an " + std::string(DTypeName(options.io_type)) + " io type cannot be combined with it");
   if (options.io_type != DType::kFloat32 && options.mode != Mode::kFullInteger)
     return InvalidArgument("an int8/uint8 io type needs full-integer quantization (a representative dataset)");
-  if (options.mode == Mode::kInt16x8) return Unsupported("16x8 quantization (--int16x8) is not implemented yet");
   const bool quantizing = options.mode != Mode::kFloat;
   if (quantizing && float_model.subgraphs.size() > 1)
     return Unsupported("quantizing models with " + std::to_string(float_model.subgraphs.size()) +
@@ -94,7 +96,8 @@ Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& op
 
   ir::Graph g = float_model;
   CleanupOptions co;
-  co.fold_dequantize = options.mode == Mode::kDynamicRange || options.mode == Mode::kFullInteger;
+  co.fold_dequantize = options.mode == Mode::kDynamicRange || options.mode == Mode::kFullInteger ||
+                       options.mode == Mode::kInt16x8;
   auto cleaned = CleanupGraph(g, co);
   if (!cleaned.ok()) return cleaned.status();
   LITEOPT_RETURN_IF_ERROR(CheckKeepFloatNames(g.main(), options.keep_float));
@@ -110,13 +113,17 @@ Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& op
     case Mode::kFloat16:
       out = QuantizeFloat16(g, options);
       break;
-    case Mode::kFullInteger: {
+    case Mode::kFullInteger:
+    case Mode::kInt16x8: {
+      const bool int16x8 = options.mode == Mode::kInt16x8;
       const bool given = !options.activation_ranges.empty();
       if (representative.empty() && !given)
-        return InvalidArgument("full-integer quantization needs representative samples (--representative-data)");
+        return InvalidArgument(std::string(int16x8 ? "16x8" : "full-integer") +
+                               " quantization needs representative samples (--representative-data)");
       const std::vector<std::string> missing = OpsWithoutInt8Form(g, options);
       if (!missing.empty()) {
-        std::string msg = std::to_string(missing.size()) + " op(s) have no int8 form in liteopt yet: ";
+        std::string msg = std::to_string(missing.size()) + " op(s) have no " + (int16x8 ? "int16x8" : "int8") +
+                          " form in liteopt yet: ";
         for (size_t i = 0; i < missing.size(); ++i) msg += (i ? "; " : "") + missing[i];
         msg += ". Keep them in float with --keep-float <op type or output tensor name>";
         return Unsupported(msg);
@@ -127,8 +134,6 @@ Result<ir::Graph> Convert(const ir::Graph& float_model, const ConvertOptions& op
       out = QuantizeFullInteger(g, options, *ranges);
       break;
     }
-    case Mode::kInt16x8:
-      break;
   }
   if (!out.ok()) return out.status();
   Compact(*out);

@@ -17,7 +17,9 @@
 //   * dynamic range: int8 weights for CONV_2D (per channel), DEPTHWISE_CONV_2D (per channel), FULLY_CONNECTED
 //     (per tensor, asymmetric_quantize_inputs) whose weights have at least 1024 elements (the converter's
 //     threshold); everything else float;
-//   * float16: every float32 constant stored as float16 and expanded by a DEQUANTIZE op.
+//   * float16: every float32 constant stored as float16 and expanded by a DEQUANTIZE op;
+//   * 16x8 (kInt16x8): int16 activations symmetric per tensor (zero point 0), the int8 weights above, int64 bias,
+//     SOFTMAX / LOGISTIC / TANH outputs (1/32768, 0), ADD with pot_scale_int16 = false; float32 I/O only.
 // Op versions are set with io/tflite OperatorVersion. The input graph is never modified.
 #pragma once
 

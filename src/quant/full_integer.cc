@@ -1,4 +1,7 @@
-// Full-integer quantization: int8 activations from calibrated ranges, int8 weights, int32 bias.
+// Full-integer quantization: int8 activations from calibrated ranges, int8 weights, int32 bias; and TFLite's 16x8
+// mode (Mode::kInt16x8): int16 activations, symmetric per tensor (zero point 0, scale max(|min|, |max|) / 32767, as
+// the official converter's GetSymmetricQuantizationParams), the same int8 weights, int64 bias, SOFTMAX / LOGISTIC /
+// TANH outputs (1/32768, 0), ADD written with pot_scale_int16 = false (its general int16 kernel).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -52,6 +55,27 @@ Rule RuleOf(OpType t) {
   }
 }
 
+// Ops with an int16 form, both in liteopt's kernels and in TFLite's (the official converter's quantizable_int16
+// operator properties, intersected with the int16 kernels of src/ops).
+bool HasInt16Form(OpType t) {
+  switch (t) {
+    case OpType::CONV_2D: case OpType::DEPTHWISE_CONV_2D: case OpType::FULLY_CONNECTED: case OpType::ADD:
+    case OpType::MEAN: case OpType::AVERAGE_POOL_2D: case OpType::MAX_POOL_2D: case OpType::SOFTMAX:
+    case OpType::RESHAPE: case OpType::SQUEEZE: case OpType::EXPAND_DIMS: case OpType::PAD: case OpType::PADV2:
+    case OpType::TRANSPOSE: case OpType::SLICE: case OpType::STRIDED_SLICE: case OpType::GATHER:
+    case OpType::SPLIT: case OpType::SPLIT_V: case OpType::UNPACK: case OpType::REDUCE_MAX:
+    case OpType::CONCATENATION: case OpType::PACK: case OpType::MAXIMUM: case OpType::MINIMUM: case OpType::SHAPE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Rule RuleIn(Mode mode, OpType t) {
+  if (mode == Mode::kInt16x8 && !HasInt16Form(t)) return Rule::kUnsupported;
+  return RuleOf(t);
+}
+
 // The input whose parameters a kSame op's output takes (SPLIT's data is input 1).
 size_t DataInput(const ir::Op& op) { return op.type == OpType::SPLIT ? 1 : 0; }
 
@@ -70,10 +94,22 @@ struct QP {
   auto operator<=>(const QP&) const = default;
 };
 
-QP FromRange(float lo, float hi) {
+// Activation parameters of a range: int8 asymmetric; int16 symmetric with zero point 0 (0 stays in the range).
+QP FromRange(DType act, float lo, float hi) {
   QP q;
+  if (act == DType::kInt16) {
+    const float max_abs = std::max(std::abs(std::min(lo, 0.0f)), std::abs(std::max(hi, 0.0f)));
+    q.scale = qmath::SymmetricScale(max_abs, 32767);
+    return q;
+  }
   qmath::ChooseQuantizationParams(lo, hi, -128, 127, &q.scale, &q.zero_point);
   return q;
+}
+
+// Fixed output parameters of SOFTMAX / LOGISTIC / TANH (TFLite's operator properties).
+QP FixedParams(DType act, OpType t) {
+  if (act == DType::kInt16) return QP{1.0f / 32768, 0};
+  return t == OpType::TANH ? QP{1.0f / 128, 0} : QP{1.0f / 256, -128};
 }
 
 ir::QuantParams ToIr(const QP& q) {
@@ -92,7 +128,7 @@ std::string Describe(const ir::Subgraph& sg, size_t i) {
 class Quantizer {
  public:
   Quantizer(const ir::Graph& src, const ConvertOptions& o, const std::vector<TensorRange>& ranges)
-      : src_(src), o_(o), ranges_(ranges), g_(src) {}
+      : src_(src), o_(o), ranges_(ranges), g_(src), act_(o.mode == Mode::kInt16x8 ? DType::kInt16 : DType::kInt8) {}
 
   Result<ir::Graph> Run();
 
@@ -105,14 +141,14 @@ class Quantizer {
   Result<QP> CalibratedParams(int32_t t) const {
     if (static_cast<size_t>(t) >= ranges_.size() || !ranges_[t].valid)
       return Internal("no calibrated range for tensor " + std::to_string(t) + " '" + ssg().tensors[t].name + "'");
-    return FromRange(ranges_[t].min, ranges_[t].max);
+    return FromRange(act_, ranges_[t].min, ranges_[t].max);
   }
   QP ConstantParams(int32_t t) const {
     const std::vector<float> v = FloatValues(src_, ssg().tensors[t]);
     float lo = 0.0f, hi = 0.0f;
     for (float x : v)
       if (std::isfinite(x)) lo = std::min(lo, x), hi = std::max(hi, x);
-    return FromRange(lo, hi);
+    return FromRange(act_, lo, hi);
   }
   // Appends a conversion op (QUANTIZE or DEQUANTIZE) from tensor `from` to a new tensor like `like`.
   int32_t Convert(OpType type, int32_t from, int32_t like, DType dtype, std::optional<QP> q, const std::string& suffix);
@@ -122,16 +158,18 @@ class Quantizer {
   int32_t RequantizedVersion(int32_t t, const QP& q);
   int32_t QuantizedConstant(int32_t t, std::optional<QP> q);
   int32_t Weights(int32_t t, int axis, std::vector<float>* scales);
-  int32_t Bias(int32_t t, float input_scale, const std::vector<float>& weight_scales, int32_t weight_tensor_axis);
+  int32_t Bias(int32_t t, float input_scale, const std::vector<float>& weight_scales);
   void SetOutput(int32_t t, bool quantized_op);
+  std::string ActSuffix() const { return act_ == DType::kInt16 ? "_int16" : "_int8"; }
 
   const ir::Graph& src_;
   const ConvertOptions& o_;
   const std::vector<TensorRange>& ranges_;
   ir::Graph g_;
+  const DType act_;                       // activation dtype: int8, or int16 in 16x8 mode
   std::vector<ir::Op> ops_;
   std::vector<bool> rewritten_;           // per op of ops_: recompute its version
-  std::vector<QP> qp_;                    // int8 parameters of each original float tensor
+  std::vector<QP> qp_;                    // quantization parameters of each original float tensor
   std::vector<DType> home_;               // dtype of each original tensor index in the output
   std::vector<int32_t> int_ver_, float_ver_;
   std::map<std::pair<int32_t, QP>, int32_t> requant_, const_by_qp_;
@@ -162,10 +200,10 @@ int32_t Quantizer::Convert(OpType type, int32_t from, int32_t like, DType dtype,
 }
 
 int32_t Quantizer::IntVersion(int32_t t) {
-  if (home_[t] == DType::kInt8) return t;
+  if (home_[t] == act_) return t;
   if (int_ver_[t] >= 0) return int_ver_[t];
-  // From float (QUANTIZE float->int8) or from a uint8 graph input (QUANTIZE uint8->int8).
-  int_ver_[t] = Convert(OpType::QUANTIZE, t, t, DType::kInt8, qp_[t], "_int8");
+  // From float (QUANTIZE float->int8/int16) or from a uint8 graph input (QUANTIZE uint8->int8).
+  int_ver_[t] = Convert(OpType::QUANTIZE, t, t, act_, qp_[t], ActSuffix());
   return int_ver_[t];
 }
 
@@ -181,7 +219,7 @@ int32_t Quantizer::RequantizedVersion(int32_t t, const QP& q) {
   if (qp_[t] == q) return i;
   auto it = requant_.find({t, q});
   if (it != requant_.end()) return it->second;
-  const int32_t n = Convert(OpType::QUANTIZE, i, t, DType::kInt8, q, "_requantized");
+  const int32_t n = Convert(OpType::QUANTIZE, i, t, act_, q, "_requantized");
   requant_[{t, q}] = n;
   return n;
 }
@@ -197,9 +235,14 @@ int32_t Quantizer::QuantizedConstant(int32_t t, std::optional<QP> q) {
   const QP p = q ? *q : ConstantParams(t);
   const ir::Tensor src = ssg().tensors[t];
   const std::vector<float> v = FloatValues(src_, src);
-  std::vector<int8_t> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = static_cast<int8_t>(qmath::QuantizeValue(v[i], p.scale, p.zero_point, -128, 127));
-  const int32_t n = AddConstant(g_, sg(), src.name, DType::kInt8, src.shape, ToBytes(out), ToIr(p));
+  int32_t qmin, qmax;
+  qmath::DTypeRange(act_, &qmin, &qmax);
+  std::vector<int32_t> values(v.size());
+  for (size_t i = 0; i < v.size(); ++i) values[i] = qmath::QuantizeValue(v[i], p.scale, p.zero_point, qmin, qmax);
+  const std::vector<uint8_t> bytes = act_ == DType::kInt16
+                                         ? ToBytes(std::vector<int16_t>(values.begin(), values.end()))
+                                         : ToBytes(std::vector<int8_t>(values.begin(), values.end()));
+  const int32_t n = AddConstant(g_, sg(), src.name, act_, src.shape, bytes, ToIr(p));
   if (q) const_by_qp_[{t, *q}] = n;
   else const_own_[t] = n;
   return n;
@@ -221,15 +264,22 @@ int32_t Quantizer::Weights(int32_t t, int axis, std::vector<float>* scales) {
   return it->second.first;
 }
 
-int32_t Quantizer::Bias(int32_t t, float input_scale, const std::vector<float>& weight_scales, int32_t) {
+// int32 bias (int8 activations) or int64 (16x8), scale input_scale * weight_scale[c], zero point 0.
+int32_t Quantizer::Bias(int32_t t, float input_scale, const std::vector<float>& weight_scales) {
   const ir::Tensor src = ssg().tensors[t];
   const std::vector<float> v = FloatValues(src_, src);
   ir::QuantParams p;
   p.scale.resize(weight_scales.size());
   for (size_t c = 0; c < weight_scales.size(); ++c) p.scale[c] = input_scale * weight_scales[c];
   p.zero_point.assign(p.scale.size(), 0);
+  auto scale = [&](size_t i) { return p.scale[p.scale.size() > 1 ? i : 0]; };
+  if (act_ == DType::kInt16) {
+    std::vector<int64_t> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i) out[i] = qmath::QuantizeBias64Value(v[i], scale(i));
+    return AddConstant(g_, sg(), src.name, DType::kInt64, src.shape, ToBytes(out), p);
+  }
   std::vector<int32_t> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = qmath::QuantizeBiasValue(v[i], p.scale[p.scale.size() > 1 ? i : 0]);
+  for (size_t i = 0; i < v.size(); ++i) out[i] = qmath::QuantizeBiasValue(v[i], scale(i));
   return AddConstant(g_, sg(), src.name, DType::kInt32, src.shape, ToBytes(out), p);
 }
 
@@ -238,9 +288,9 @@ int32_t Quantizer::Bias(int32_t t, float input_scale, const std::vector<float>& 
 void Quantizer::SetOutput(int32_t t, bool quantized_op) {
   ir::Tensor& tensor = sg().tensors[t];
   if (quantized_op) {
-    tensor.dtype = DType::kInt8;
+    tensor.dtype = act_;
     tensor.quant = ToIr(qp_[t]);
-    home_[t] = DType::kInt8;
+    home_[t] = act_;
   } else {
     home_[t] = DType::kFloat32;
   }
@@ -272,8 +322,7 @@ Result<ir::Graph> Quantizer::Run() {
       LITEOPT_ASSIGN_OR_RETURN(qp_[t], CalibratedParams(t));
       if (!quantized[i]) continue;
       const Rule r = RuleOf(op.type);
-      if (op.type == OpType::TANH) qp_[t] = QP{1.0f / 128, 0};
-      else if (r == Rule::kFixed) qp_[t] = QP{1.0f / 256, -128};
+      if (r == Rule::kFixed) qp_[t] = FixedParams(act_, op.type);
       if (r == Rule::kSame) {
         const size_t d = DataInput(op);
         const int32_t in = d < op.inputs.size() ? op.inputs[d] : -1;
@@ -318,7 +367,7 @@ Result<ir::Graph> Quantizer::Run() {
           if (op.type == OpType::DEPTHWISE_CONV_2D && !o_.per_tensor) axis = 3;
           t = Weights(t, axis, &weight_scales);
         } else if (r == Rule::kWeighted && k == 2) {
-          t = Bias(t, qp_[s.ops[i].inputs[0]].scale, weight_scales, 0);
+          t = Bias(t, qp_[s.ops[i].inputs[0]].scale, weight_scales);
         } else if (IsConstant(src_, s.tensors[t])) {
           t = QuantizedConstant(t, (r == Rule::kSame || r == Rule::kRequant) ? shared : std::nullopt);
         } else if (r == Rule::kRequant) {
@@ -334,16 +383,18 @@ Result<ir::Graph> Quantizer::Run() {
       if (!IsFloatActivation(t)) continue;
       SetOutput(t, q);
       if (!IsSubgraphOutput(s, t)) continue;
-      const DType natural = q ? DType::kInt8 : DType::kFloat32;
+      const DType natural = q ? act_ : DType::kFloat32;
       if (natural == o_.io_type) continue;
       ir::Tensor inner = sg().tensors[t];
-      inner.name += q ? "_int8" : "_float";
+      inner.name += q ? ActSuffix() : "_float";
       const int32_t r = AddTensor(sg(), std::move(inner));
       pending_outputs_.push_back({r, t});
       if (q) int_ver_[t] = r;
       else float_ver_[t] = r;
       t = r;
     }
+    // 16x8 ADD runs add.cc's general int16 kernel (op version 3), as the official converter writes it.
+    if (q && act_ == DType::kInt16 && op.type == OpType::ADD) op.options.pot_scale_int16 = false;
     ops_.push_back(std::move(op));
     rewritten_.push_back(quantized[i]);
     for (auto [r, t] : pending_outputs_) {
@@ -371,7 +422,7 @@ std::vector<std::string> OpsWithoutInt8Form(const ir::Graph& g, const ConvertOpt
   for (size_t i = 0; i < sg.ops.size(); ++i) {
     const ir::Op& op = sg.ops[i];
     if (!TouchesFloat(sg, op) || KeepFloat(sg, op, options.keep_float)) continue;
-    Rule r = RuleOf(op.type);
+    Rule r = RuleIn(options.mode, op.type);
     if (r == Rule::kWeighted) {
       // Weights must be constant (int8 symmetric); the bias, when present, constant too.
       const bool const_w = op.inputs.size() >= 2 && op.inputs[1] >= 0 && IsConstant(g, sg.tensors[op.inputs[1]]);

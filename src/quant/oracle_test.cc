@@ -1,7 +1,8 @@
 // The official TensorFlow Lite runtime (tests/conformance/oracle, under Node.js) on files liteopt's converter
 // writes: every mode on real float fixtures loads there, and its outputs agree with liteopt's (int8 identical,
 // float within 1e-4 of the largest output). Dynamic-range models are also compared op by op (every op run alone
-// on the official runtime's values of its inputs): hybrid ops identical, float ops within float rounding.
+// on the official runtime's values of its inputs): hybrid ops identical, float ops within float rounding. 16x8
+// models: identical outputs end to end, and every op identical op by op (reference and optimized kernels).
 // Skips without fixtures, Node.js or the oracle's node_modules.
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/deterministic_inputs.h"
@@ -45,6 +47,112 @@ std::vector<std::vector<uint8_t>> Calibration(const ir::Graph& g) {
     out.push_back(std::move(b));
   }
   return out;
+}
+
+// max |a - b| / max |b| of a float32 output against the oracle's bytes.
+double MaxRelativeDiff(const ops::TensorRef& t, const std::vector<uint8_t>& ref) {
+  const float* a = t.as<float>();
+  const float* b = reinterpret_cast<const float*>(ref.data());
+  double m = 1e-6, d = 0;
+  for (size_t i = 0; i < t.bytes / 4; ++i) {
+    m = std::max(m, static_cast<double>(std::abs(b[i])));
+    d = std::max(d, static_cast<double>(std::abs(a[i] - b[i])));
+  }
+  return d / m;
+}
+
+// Converts `g` with `o` into root/<id>/model.tflite with the deterministic inputs beside it, and appends the case
+// and its oracle job.
+void AddCase(const std::string& id, const ir::Graph& g, const ConvertOptions& o,
+             const std::vector<std::vector<uint8_t>>& calib, const fs::path& root, std::vector<Case>* cases,
+             std::vector<json>* jobs) {
+  auto q = Convert(g, o, calib);
+  ASSERT_TRUE(q.ok()) << id << ": " << q.status().message();
+  Case c;
+  c.id = id;
+  c.dir = root / c.id;
+  fs::create_directories(c.dir);
+  c.model = c.dir / "model.tflite";
+  ASSERT_TRUE(io::tflite::WriteTfliteFile(*q, c.model.string()).ok());
+  c.graph = std::make_shared<const ir::Graph>(std::move(*q));
+  const ir::Subgraph& sg = c.graph->main();
+  for (size_t i = 0; i < sg.inputs.size(); ++i) {
+    const ir::Tensor& t = sg.tensors[sg.inputs[i]];
+    std::vector<int64_t> shape(t.shape.begin(), t.shape.end());
+    const auto bytes = testing::DeterministicInput(t.dtype, ir::NumElements(t.shape));
+    c.inputs.push_back((c.dir / ("input_" + std::to_string(i) + ".npy")).string());
+    ASSERT_TRUE(data::WriteNpy(c.inputs.back(), t.dtype, shape, bytes.data(), bytes.size()).ok());
+  }
+  jobs->push_back({{"model", c.model.string()}, {"inputs", c.inputs}, {"out_dir", (c.dir / "oracle").string()},
+                   {"id", c.id}});
+  cases->push_back(std::move(c));
+}
+
+// Runs every case in liteopt on its inputs and hands each output with the oracle's value of it to `check`;
+// returns the number of outputs compared.
+int CompareOutputs(const std::vector<Case>& cases, const std::vector<json>& results,
+                   const std::function<void(const Case&, const ops::TensorRef&, const data::NpyArray&)>& check) {
+  int compared = 0;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = cases[k];
+    SCOPED_TRACE(c.id);
+    EXPECT_TRUE(results[k].value("ok", false)) << results[k].dump();
+    if (!results[k].value("ok", false)) continue;
+    auto interp = runtime::Interpreter::Create(c.graph);
+    EXPECT_TRUE(interp.ok()) << interp.status().message();
+    if (!interp.ok()) continue;
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+      auto a = data::ReadNpy(c.inputs[i]);
+      if (a.ok()) std::memcpy((*interp)->input_bytes(static_cast<int>(i)), a->data.data(), a->data.size());
+    }
+    EXPECT_TRUE((*interp)->Invoke().ok());
+    for (int o = 0; o < (*interp)->num_outputs(); ++o) {
+      auto ref = data::ReadNpy((c.dir / "oracle" / ("output_" + std::to_string(o) + ".npy")).string());
+      EXPECT_TRUE(ref.ok()) << ref.status().message();
+      const ops::TensorRef& t = (*interp)->output(o);
+      if (!ref.ok() || ref->dtype != t.dtype || ref->data.size() != t.bytes) {
+        ADD_FAILURE() << "output " << o << ": the oracle's differs in dtype or size";
+        continue;
+      }
+      check(c, t, *ref);
+      ++compared;
+    }
+  }
+  return compared;
+}
+
+// The official runtime's every intermediate tensor of each case (a run of testing::WithEveryOpOutput), then each op
+// alone in liteopt (reference and optimized kernels) on those values of its inputs; `check` sees every comparison.
+void CompareOpByOp(const std::vector<const Case*>& cases, const fs::path& root,
+                   const std::function<void(const Case&, const testing::OpComparison&, bool reference)>& check) {
+  std::vector<json> jobs;
+  std::vector<std::vector<int32_t>> outputs;
+  for (const Case* c : cases) {
+    std::vector<int32_t> outs;
+    auto debug = testing::WithEveryOpOutput(*c->graph, &outs);
+    const fs::path model = c->dir / "every_op_output.tflite";
+    ASSERT_TRUE(io::tflite::WriteTfliteFile(*debug, model.string()).ok());
+    jobs.push_back({{"model", model.string()}, {"inputs", c->inputs}, {"out_dir", (c->dir / "ops").string()},
+                    {"id", c->id + "_ops"}});
+    outputs.push_back(outs);
+  }
+  const std::vector<json> results = testing::RunOracleBatch(jobs, root);
+  ASSERT_EQ(results.size(), jobs.size()) << "the oracle did not answer every job";
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& c = *cases[k];
+    SCOPED_TRACE(c.id + " op by op");
+    ASSERT_TRUE(results[k].value("ok", false)) << results[k].dump();
+    const ir::Subgraph& sg = c.graph->main();
+    auto value = [&](int32_t t) {
+      for (size_t i = 0; i < sg.inputs.size(); ++i)
+        if (sg.inputs[i] == t) return c.inputs[i];
+      const auto& outs = outputs[k];
+      const size_t pos = std::find(outs.begin(), outs.end(), t) - outs.begin();
+      return (c.dir / "ops" / ("output_" + std::to_string(pos) + ".npy")).string();
+    };
+    for (bool reference : {true, false})
+      for (const testing::OpComparison& r : testing::CompareOpByOp(*c.graph, value, reference)) check(c, r, reference);
+  }
 }
 
 TEST(Oracle, ConvertedModelsAgreeWithTheOfficialRuntime) {
@@ -85,26 +193,8 @@ TEST(Oracle, ConvertedModelsAgreeWithTheOfficialRuntime) {
       ConvertOptions o;
       o.mode = v.mode;
       o.io_type = v.io;
-      auto q = Convert(**g, o, calib);
-      ASSERT_TRUE(q.ok()) << rel << " " << v.name << ": " << q.status().message();
-      Case c;
-      c.id = testing::Slug(rel) + "_" + v.name;
-      c.dir = root / c.id;
-      fs::create_directories(c.dir);
-      c.model = c.dir / "model.tflite";
-      ASSERT_TRUE(io::tflite::WriteTfliteFile(*q, c.model.string()).ok());
-      c.graph = std::make_shared<const ir::Graph>(std::move(*q));
-      const ir::Subgraph& sg = c.graph->main();
-      for (size_t i = 0; i < sg.inputs.size(); ++i) {
-        const ir::Tensor& t = sg.tensors[sg.inputs[i]];
-        std::vector<int64_t> shape(t.shape.begin(), t.shape.end());
-        const auto bytes = testing::DeterministicInput(t.dtype, ir::NumElements(t.shape));
-        c.inputs.push_back((c.dir / ("input_" + std::to_string(i) + ".npy")).string());
-        ASSERT_TRUE(data::WriteNpy(c.inputs.back(), t.dtype, shape, bytes.data(), bytes.size()).ok());
-      }
-      jobs.push_back({{"model", c.model.string()}, {"inputs", c.inputs}, {"out_dir", (c.dir / "oracle").string()},
-                      {"id", c.id}});
-      cases.push_back(std::move(c));
+      AddCase(testing::Slug(rel) + "_" + v.name, **g, o, calib, root, &cases, &jobs);
+      ASSERT_FALSE(HasFatalFailure());
     }
   }
   const std::vector<json> results = testing::RunOracleBatch(jobs, root);
@@ -114,103 +204,113 @@ TEST(Oracle, ConvertedModelsAgreeWithTheOfficialRuntime) {
   // can move an input across a rounding step, and the deviation grows through the network (MobileNetV1 0.25:
   // 1.5e-2 of the largest output at the end). End to end they are held to 2e-2; op by op they must agree exactly.
   auto dynamic = [](const std::string& id) { return id.find("_dynamic") != std::string::npos; };
-  int compared = 0;
-  for (size_t k = 0; k < cases.size(); ++k) {
-    const Case& c = cases[k];
-    SCOPED_TRACE(c.id);
-    ASSERT_TRUE(results[k].value("ok", false)) << results[k].dump();
-    auto interp = runtime::Interpreter::Create(c.graph);
-    ASSERT_TRUE(interp.ok()) << interp.status().message();
-    for (size_t i = 0; i < c.inputs.size(); ++i) {
-      auto a = data::ReadNpy(c.inputs[i]);
-      ASSERT_TRUE(a.ok());
-      std::memcpy((*interp)->input_bytes(static_cast<int>(i)), a->data.data(), a->data.size());
+  const int compared = CompareOutputs(cases, results, [&](const Case& c, const ops::TensorRef& t, const data::NpyArray& ref) {
+    if (t.dtype != DType::kFloat32) {
+      EXPECT_EQ(std::memcmp(ref.data.data(), t.data, t.bytes), 0) << "int outputs differ";
+    } else {
+      const double d = MaxRelativeDiff(t, ref.data);
+      EXPECT_LE(d, dynamic(c.id) ? 2e-2 : 1e-4);
+      if (dynamic(c.id) && d > 1e-4)
+        std::printf("dynamic range, end to end: %s max |diff| %.3g of the largest output\n", c.id.c_str(), d);
     }
-    ASSERT_TRUE((*interp)->Invoke().ok());
-    for (int o = 0; o < (*interp)->num_outputs(); ++o) {
-      auto ref = data::ReadNpy((c.dir / "oracle" / ("output_" + std::to_string(o) + ".npy")).string());
-      ASSERT_TRUE(ref.ok()) << ref.status().message();
-      const ops::TensorRef& t = (*interp)->output(o);
-      ASSERT_EQ(ref->dtype, t.dtype);
-      ASSERT_EQ(ref->data.size(), t.bytes);
-      if (t.dtype != DType::kFloat32) {
-        EXPECT_EQ(std::memcmp(ref->data.data(), t.data, t.bytes), 0) << "int outputs differ";
-      } else {
-        const float* a = t.as<float>();
-        const float* b = reinterpret_cast<const float*>(ref->data.data());
-        double m = 1e-6, d = 0;
-        for (size_t i = 0; i < t.bytes / 4; ++i) {
-          m = std::max(m, static_cast<double>(std::abs(b[i])));
-          d = std::max(d, static_cast<double>(std::abs(a[i] - b[i])));
-        }
-        const double tol = dynamic(c.id) ? 2e-2 : 1e-4;
-        EXPECT_LE(d, tol * m) << "runtime " << results[k].value("runtime", "?");
-        if (dynamic(c.id) && d > 1e-4 * m)
-          std::printf("dynamic range, end to end: %s max |diff| %.3g of %.3g\n", c.id.c_str(), d, m);
-      }
-      ++compared;
-    }
-  }
+  });
   std::printf("%d outputs of %zu converted models compared with the official runtime\n", compared, cases.size());
 
-  // Op by op: the official runtime's every intermediate tensor of each dynamic-range model, then each op alone in
-  // liteopt (reference and optimized kernels) on the official runtime's values of its inputs.
-  std::vector<json> debug_jobs;
+  // Op by op: each dynamic-range model's ops alone in liteopt on the official runtime's values of their inputs.
   std::vector<const Case*> debug_cases;
-  std::vector<std::vector<int32_t>> debug_outputs;
-  for (const Case& c : cases) {
-    if (!dynamic(c.id)) continue;
-    std::vector<int32_t> outs;
-    auto debug = testing::WithEveryOpOutput(*c.graph, &outs);
-    const fs::path model = c.dir / "every_op_output.tflite";
-    ASSERT_TRUE(io::tflite::WriteTfliteFile(*debug, model.string()).ok());
-    debug_jobs.push_back({{"model", model.string()}, {"inputs", c.inputs}, {"out_dir", (c.dir / "ops").string()},
-                          {"id", c.id + "_ops"}});
-    debug_cases.push_back(&c);
-    debug_outputs.push_back(outs);
-  }
-  const std::vector<json> debug_results = testing::RunOracleBatch(debug_jobs, root);
-  ASSERT_EQ(debug_results.size(), debug_jobs.size()) << "the oracle did not answer every job";
+  for (const Case& c : cases)
+    if (dynamic(c.id)) debug_cases.push_back(&c);
   int ops_compared = 0, hybrid_ops = 0;
-  for (size_t k = 0; k < debug_cases.size(); ++k) {
-    const Case& c = *debug_cases[k];
-    SCOPED_TRACE(c.id + " op by op");
-    ASSERT_TRUE(debug_results[k].value("ok", false)) << debug_results[k].dump();
+  CompareOpByOp(debug_cases, root, [&](const Case& c, const testing::OpComparison& r, bool reference) {
     const ir::Subgraph& sg = c.graph->main();
-    auto value = [&](int32_t t) {
-      for (size_t i = 0; i < sg.inputs.size(); ++i)
-        if (sg.inputs[i] == t) return c.inputs[i];
-      const auto& outs = debug_outputs[k];
-      const size_t pos = std::find(outs.begin(), outs.end(), t) - outs.begin();
-      return (c.dir / "ops" / ("output_" + std::to_string(pos) + ".npy")).string();
-    };
-    for (bool reference : {true, false}) {
-      for (const testing::OpComparison& r : testing::CompareOpByOp(*c.graph, value, reference)) {
-        const ir::Op& op = sg.ops[r.op];
-        const bool hybrid = op.inputs.size() > 1 && op.inputs[1] >= 0 &&
-                            sg.tensors[op.inputs[0]].dtype == DType::kFloat32 &&
-                            sg.tensors[op.inputs[1]].dtype == DType::kInt8;
-        const std::string label = "op " + std::to_string(r.op) + " " + ir::OpTypeName(op.type) +
-                                  (hybrid ? " (hybrid)" : "") + (reference ? ", reference" : ", optimized") +
-                                  " kernels";
-        // An op that cannot run alone (e.g. a RESHAPE whose shape is computed by earlier ops) is skipped unless it
-        // is a hybrid op.
-        if (!r.ran) {
-          EXPECT_FALSE(hybrid) << label << ": " << r.error;
-          continue;
-        }
-        if (hybrid) {
-          EXPECT_EQ(r.differing, 0) << label << ": max |diff| " << r.max_abs << " of " << r.max_ref;
-          hybrid_ops += reference ? 1 : 0;
-        } else {
-          EXPECT_LE(r.max_abs, 1e-5 * std::max(r.max_ref, 1e-6)) << label;
-        }
-        ++ops_compared;
-      }
+    const ir::Op& op = sg.ops[r.op];
+    const bool hybrid = op.inputs.size() > 1 && op.inputs[1] >= 0 &&
+                        sg.tensors[op.inputs[0]].dtype == DType::kFloat32 &&
+                        sg.tensors[op.inputs[1]].dtype == DType::kInt8;
+    const std::string label = "op " + std::to_string(r.op) + " " + ir::OpTypeName(op.type) +
+                              (hybrid ? " (hybrid)" : "") + (reference ? ", reference" : ", optimized") + " kernels";
+    // An op that cannot run alone (e.g. a RESHAPE whose shape is computed by earlier ops) is skipped unless it is a
+    // hybrid op.
+    if (!r.ran) {
+      EXPECT_FALSE(hybrid) << label << ": " << r.error;
+      return;
     }
-  }
+    if (hybrid) {
+      EXPECT_EQ(r.differing, 0) << label << ": max |diff| " << r.max_abs << " of " << r.max_ref;
+      hybrid_ops += reference ? 1 : 0;
+    } else {
+      EXPECT_LE(r.max_abs, 1e-5 * std::max(r.max_ref, 1e-6)) << label;
+    }
+    ++ops_compared;
+  });
   std::printf("%d op runs of %zu dynamic-range models compared op by op (%d hybrid ops, identical)\n", ops_compared,
               debug_cases.size(), hybrid_ops);
+}
+
+// 16x8 (int16 activations, int8 weights, int64 bias) on real float fixtures: the official runtime's outputs equal
+// liteopt's bit for bit (the int16 results are dequantized identically), and so does every op run alone.
+TEST(Oracle, Int16x8ModelsAgreeWithTheOfficialRuntime) {
+  if (!testing::HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
+  if (!testing::HaveOracle()) GTEST_SKIP() << testing::kNoOracleMessage;
+  const char* models[] = {
+      "tflite/community/clarenceee_mnist_cnn_float.tflite",
+      "tflite/mlcommons_tiny/vww_96_float.tflite",             "tflite/mlcommons_tiny/ToyCar_float.tflite",
+      "tflite/mlcommons_tiny/pretrainedResnet_float.tflite",   "tflite/tflite2onnx_ops/mobilenet_v1_0.25_128_float.tflite",
+      "tflite/tflite2onnx_ops/avgpool-concat.float32.tflite",  "tflite/tflite2onnx_ops/concat2.float32.tflite",
+      "tflite/tflite2onnx_ops/softmax.float32.tflite",         "tflite/tflite2onnx_ops/mean.float32.tflite",
+      "tflite/tflite2onnx_ops/padding.float32.tflite",         "tflite/tflite2onnx_ops/maxpooling.float32.tflite",
+      "tflite/tflite2onnx_ops/fullyconnected-relu6.float32.tflite", "tflite/tflite2onnx_ops/transpose.float32.tflite",
+      "tflite/tflite2onnx_ops/split.float32.tflite",           "tflite/tflite2onnx_ops/stridedslice.float32.tflite",
+  };
+  const fs::path root = fs::path(LITEOPT_BINARY_DIR) / "quant_oracle_int16x8";
+  fs::remove_all(root);
+  std::vector<Case> cases;
+  std::vector<json> jobs;
+  ConvertOptions o;
+  o.mode = Mode::kInt16x8;
+  for (const char* rel : models) {
+    auto g = io::tflite::ReadTfliteFile(testing::FixturesDir() + "/" + rel);
+    ASSERT_TRUE(g.ok()) << rel;
+    AddCase(testing::Slug(rel) + "_int16x8", **g, o, Calibration(**g), root, &cases, &jobs);
+    ASSERT_FALSE(HasFatalFailure());
+  }
+  // LOGISTIC has no int16 form in liteopt: kept float, between DEQUANTIZE and QUANTIZE int16.
+  const std::string mlp = "tflite/community/sheena_mnist_mlp_float.tflite";
+  auto g = io::tflite::ReadTfliteFile(testing::FixturesDir() + "/" + mlp);
+  ASSERT_TRUE(g.ok()) << mlp;
+  o.keep_float = {"LOGISTIC"};
+  AddCase(testing::Slug(mlp) + "_int16x8_float_logistic", **g, o, Calibration(**g), root, &cases, &jobs);
+  ASSERT_FALSE(HasFatalFailure());
+  const std::vector<json> results = testing::RunOracleBatch(jobs, root);
+  ASSERT_EQ(results.size(), cases.size()) << "the oracle did not answer every job";
+  // A float op computes exp etc. with the platform's libm: within float rounding of the official runtime's.
+  auto kept_float = [](const std::string& id) { return id.find("_float_") != std::string::npos; };
+  const int compared = CompareOutputs(cases, results, [&](const Case& c, const ops::TensorRef& t, const data::NpyArray& ref) {
+    if (kept_float(c.id)) {
+      EXPECT_LE(MaxRelativeDiff(t, ref.data), 1e-5);
+    } else {
+      EXPECT_EQ(std::memcmp(ref.data.data(), t.data, t.bytes), 0) << "outputs differ";
+    }
+  });
+  std::vector<const Case*> all;
+  for (const Case& c : cases) all.push_back(&c);
+  int ops_compared = 0, int16_ops = 0;
+  CompareOpByOp(all, root, [&](const Case& c, const testing::OpComparison& r, bool reference) {
+    const ir::Op& op = c.graph->main().ops[r.op];
+    const std::string label = "op " + std::to_string(r.op) + " " + ir::OpTypeName(op.type) +
+                              (reference ? ", reference" : ", optimized") + " kernels";
+    if (!r.ran) return;  // e.g. a RESHAPE whose shape input is computed by earlier ops
+    if (c.graph->main().tensors[op.outputs[0]].dtype == DType::kFloat32 && op.type != ir::OpType::DEQUANTIZE) {
+      EXPECT_LE(r.max_abs, 1e-5 * std::max(r.max_ref, 1e-6)) << label;  // a float op kept by --keep-float
+    } else {
+      EXPECT_EQ(r.differing, 0) << label << ": max |diff| " << r.max_abs << " of " << r.max_ref;
+    }
+    ++ops_compared;
+    int16_ops += reference && c.graph->main().tensors[op.outputs[0]].dtype == DType::kInt16 ? 1 : 0;
+  });
+  std::printf("16x8: %d outputs of %zu models agree with the official runtime's (bit for bit unless a float op is "
+              "kept); %d op runs agree op by op (%d int16 ops, identical)\n", compared, cases.size(), ops_compared,
+              int16_ops);
 }
 
 }  // namespace

@@ -28,9 +28,11 @@ SymmetricWeights QuantizeWeightsSymmetric(const std::vector<float>& w, const std
 
 Result<ir::Graph> QuantizeDynamicRange(const ir::Graph& g, const ConvertOptions& options);
 Result<ir::Graph> QuantizeFloat16(const ir::Graph& g, const ConvertOptions& options);
+// Full integer, or 16x8 when options.mode is kInt16x8.
 Result<ir::Graph> QuantizeFullInteger(const ir::Graph& g, const ConvertOptions& options,
                                       const std::vector<TensorRange>& ranges);
-// The ops of a float graph that have no int8 form in liteopt ("op 3 'name' (LSTM)"), keep-float ops excluded.
+// The ops of a float graph that have no int8 form in liteopt (no int16x8 form when options.mode is kInt16x8):
+// "op 3 'name' (LSTM)", keep-float ops excluded.
 std::vector<std::string> OpsWithoutInt8Form(const ir::Graph& g, const ConvertOptions& options);
 
 }  // namespace liteopt::quant

@@ -46,6 +46,7 @@ TEST(ConvertCli, EveryModeWritesARunnableModel) {
       {"uint8io", "--optimize default --representative-data " + csv + " --samples 8 --io-type uint8 --calibration percentile"},
       {"pertensor", "--optimize default --representative-data " + csv + " --samples 8 --per-tensor --calibration mse"},
       {"keep", "--optimize default --representative-data " + csv + " --samples 8 --keep-float SOFTMAX --calibration entropy"},
+      {"int16x8", "--optimize default --representative-data " + csv + " --samples 8 --int16x8"},
   };
   const auto before = fs::last_write_time(in);
   for (const auto& [name, flags] : modes) {
@@ -98,6 +99,15 @@ TEST(ConvertCli, BadInputsFailCleanly) {
   // --io-type without data.
   r = RunLiteopt("convert " + Quote(copy.string()) + " -o " + Quote(out) + " --io-type int8");
   EXPECT_NE(r.code, 0);
+  EXPECT_FALSE(fs::exists(out));
+  // --int16x8 without data, or with an integer io type.
+  r = RunLiteopt("convert " + Quote(copy.string()) + " -o " + Quote(out) + " --optimize default --int16x8");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--int16x8 needs --representative-data"), std::string::npos) << r.err;
+  r = RunLiteopt("convert " + Quote(Model("tflite/mlcommons_tiny/vww_96_float.tflite")) + " -o " + Quote(out) +
+                 " --optimize default --int16x8 --io-type int8 --representative-data " + Quote(PhotoCsv(dir).string()));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--io-type int8 cannot be combined"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
   for (const auto& e : fs::directory_iterator(dir))
     EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "temporary file left: " << e.path();

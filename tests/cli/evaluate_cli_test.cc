@@ -199,6 +199,9 @@ void ExpectCleanError(const CliResult& r, const std::string& fragment) {
 // a model. hls4ml's 8x8 digit CNN on the digit images (resized): evaluate and bench take the .h5 with --config (and
 // evaluate names the flag without it), and compare finds the .h5 and its conversion to .tflite in full agreement.
 TEST(EvaluateCli, KerasWeightsOnlyModelWithConfig) {
+#ifdef LITEOPT_NO_KERAS
+  GTEST_SKIP() << "built without Keras .h5 support (LITEOPT_WITH_KERAS=OFF, e.g. the aarch64 cross build)";
+#endif
   REQUIRE_EVAL_FIXTURES();
   TempDir dir("eval_keras_config");
   const std::string csv = WriteDigitsCsv(dir / "digits.csv");

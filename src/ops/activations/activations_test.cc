@@ -288,5 +288,41 @@ TEST(ElemActivation, PreluFloatBroadcastAndInt8) {
   EXPECT_NE(st.message().find("does not broadcast"), std::string::npos) << st.message();
 }
 
+TEST(ElemActivation, SoftmaxInt16TracksFloatAndRejectsBadParams) {
+  // int16 -> int16 (1/32768, 0): the exp and 1/(1+x) tables with linear interpolation stay within 0.02% of 1 of
+  // the exact probabilities; each row still sums to about 32768.
+  std::mt19937 rng(12);
+  std::uniform_int_distribution<int> d(-32768, 32767);
+  std::vector<int16_t> x(4 * 33);
+  for (auto& v : x) v = static_cast<int16_t>(d(rng));
+  const float in_scale = 0.0002f;
+  OpTester t(ir::OpType::SOFTMAX);
+  t.AddInput<int16_t>(DType::kInt16, {4, 33}, x, Quant(in_scale, 0));
+  const int out = t.AddOutput(DType::kInt16, Quant(1.0f / 32768, 0));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<int16_t>(out);
+  for (int r = 0; r < 4; ++r) {
+    int mx = -32768;
+    for (int j = 0; j < 33; ++j) mx = std::max(mx, int{x[r * 33 + j]});
+    double sum = 0, total = 0;
+    for (int j = 0; j < 33; ++j) sum += std::exp(in_scale * (x[r * 33 + j] - mx));
+    for (int j = 0; j < 33; ++j) {
+      const double p = std::exp(in_scale * (x[r * 33 + j] - mx)) / sum;
+      ASSERT_NEAR(y[r * 33 + j] / 32768.0, p, 2e-4) << r << "," << j;
+      total += y[r * 33 + j];
+    }
+    EXPECT_NEAR(total, 32768, 40) << r;
+  }
+  auto run = [](int in_zp, float out_scale, DType out_dtype) {
+    OpTester s(ir::OpType::SOFTMAX);
+    s.AddInput<int16_t>(DType::kInt16, {1, 4}, {1, 2, 3, 4}, Quant(0.1f, in_zp));
+    s.AddOutput(out_dtype, Quant(out_scale, 0));
+    return s.Run();
+  };
+  EXPECT_NE(run(3, 1.0f / 32768, DType::kInt16).message().find("(1/32768, 0)"), std::string::npos);
+  EXPECT_NE(run(0, 1.0f / 256, DType::kInt16).message().find("(1/32768, 0)"), std::string::npos);
+  EXPECT_NE(run(0, 1.0f / 256, DType::kInt8).message().find("has dtype int8"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace liteopt::ops

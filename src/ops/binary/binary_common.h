@@ -56,7 +56,8 @@ inline void ActivationRangeInt32(int activation, int32_t* act_min, int32_t* act_
 }
 
 // What ADD, SUB and MUL prepare alike: the broadcast plan, the fused-activation range (float, int32, or quantized
-// with the output's parameters) and, for int8/uint8, per-tensor quantization and the zero-point offsets.
+// with the output's parameters) and, for int8/uint8 (and int16 where the op allows it), per-tensor quantization and
+// the zero-point offsets.
 struct CommonParams {
   BroadcastPlan plan;
   int32_t input1_offset = 0, input2_offset = 0, output_offset = 0;
@@ -64,9 +65,14 @@ struct CommonParams {
   float f_min = 0.0f, f_max = 0.0f;
 };
 
-inline Status PrepareCommon(KernelContext& ctx, CommonParams* p) {
-  LITEOPT_RETURN_IF_ERROR(
-      PrepareBinaryShapes(ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, &p->plan));
+inline Status PrepareCommon(KernelContext& ctx, CommonParams* p, bool allow_int16 = false) {
+  if (allow_int16) {
+    LITEOPT_RETURN_IF_ERROR(PrepareBinaryShapes(
+        ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kInt16}, &p->plan));
+  } else {
+    LITEOPT_RETURN_IF_ERROR(
+        PrepareBinaryShapes(ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, &p->plan));
+  }
   LITEOPT_RETURN_IF_ERROR(CheckFusedActivation(ctx));
   const TensorRef& in1 = *ctx.input(0);
   const TensorRef& in2 = *ctx.input(1);

@@ -65,11 +65,14 @@ int64_t TfliteMbqm(int64_t x, double real_multiplier) {
   return 2 * rem > d || (2 * rem == d && high > 0) ? fl + 1 : fl;  // ties away from zero
 }
 
-int32_t TfliteAddModel(int a, float sa, int za, int b, float sb, int zb, float so, int zo, bool sub, int lo, int hi) {
+// left_shift: 20 for 8-bit operands, 15 for int16 ones (TFLite's general int16 path).
+int32_t TfliteAddModel(int a, float sa, int za, int b, float sb, int zb, float so, int zo, bool sub, int lo, int hi,
+                       int left_shift = 20) {
   const double twice_max = 2.0 * std::max(sa, sb);
-  const int64_t sa_v = TfliteMbqm(int64_t{a - za} << 20, sa / twice_max);
-  const int64_t sb_v = TfliteMbqm(int64_t{b - zb} << 20, sb / twice_max);
-  const int64_t raw = TfliteMbqm(sub ? sa_v - sb_v : sa_v + sb_v, twice_max / (1048576.0 * so)) + zo;
+  const int64_t sa_v = TfliteMbqm(int64_t{a - za} << left_shift, sa / twice_max);
+  const int64_t sb_v = TfliteMbqm(int64_t{b - zb} << left_shift, sb / twice_max);
+  const int64_t raw =
+      TfliteMbqm(sub ? sa_v - sb_v : sa_v + sb_v, twice_max / (std::ldexp(1.0, left_shift) * so)) + zo;
   return static_cast<int32_t>(std::clamp<int64_t>(raw, lo, hi));
 }
 
@@ -189,6 +192,44 @@ TEST(ElemBinary, AddInt8OutsideXnnpackRangeUsesTfliteFormula) {
   const auto y = t.Output<int8_t>(out);
   for (int i = 0; i < 256; ++i)
     ASSERT_EQ(y[i], TfliteAddModel(a[i], 0.0001f, 3, b[i], 0.05f, -20, 0.3f, -5, false, -128, 127)) << i;
+}
+
+// 16x8 ADD: TFLite's general path with left_shift 15 (never XNNPACK's), broadcast, fused RELU; within 1 LSB of
+// real arithmetic. The power-of-two path of pot_scale_int16, non-zero zero points and int16 SUB are rejected.
+TEST(ElemBinary, AddInt16MatchesTfliteGeneralPath) {
+  const auto a = RandomValues<int16_t>(6 * 40, -32768, 32767, 15);
+  const auto b = RandomValues<int16_t>(40, -32768, 32767, 16);
+  for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu}) {
+    ir::OpOptions o = Act(act);
+    o.pot_scale_int16 = false;
+    OpTester t(ir::OpType::ADD, o);
+    t.AddInput<int16_t>(DType::kInt16, {6, 40}, a, Quant(0.0003f, 0));
+    t.AddInput<int16_t>(DType::kInt16, {40}, b, Quant(0.00071f, 0));
+    const int out = t.AddOutput(DType::kInt16, Quant(0.0009f, 0));
+    ASSERT_TRUE(t.Run().ok());
+    const auto y = t.Output<int16_t>(out);
+    const int lo = act == ir::Activation::kRelu ? 0 : -32768;
+    for (int i = 0; i < 6 * 40; ++i) {
+      const int32_t e = TfliteAddModel(a[i], 0.0003f, 0, b[i % 40], 0.00071f, 0, 0.0009f, 0, false, lo, 32767, 15);
+      ASSERT_EQ(y[i], e) << i;
+      const double real = (0.0003 * a[i] + 0.00071 * b[i % 40]) / 0.0009;
+      ASSERT_LE(std::fabs(e - std::clamp(std::round(real), static_cast<double>(lo), 32767.0)), 1.0) << i;
+    }
+  }
+  auto run = [](ir::OpType type, bool pot, float scale, int zp) {
+    ir::OpOptions o;
+    o.pot_scale_int16 = pot;
+    OpTester t(type, o);
+    t.AddInput<int16_t>(DType::kInt16, {2}, {1, 2}, Quant(scale, zp));
+    t.AddInput<int16_t>(DType::kInt16, {2}, {3, 4}, Quant(scale, 0));
+    t.AddOutput(DType::kInt16, Quant(scale, 0));
+    return t.Run();
+  };
+  EXPECT_TRUE(run(ir::OpType::ADD, true, 0.001f, 0).ok());  // not powers of two: the general path
+  EXPECT_NE(run(ir::OpType::ADD, true, 0.0078125f, 0).message().find("power-of-two"), std::string::npos);
+  EXPECT_TRUE(run(ir::OpType::ADD, false, 0.0078125f, 0).ok());
+  EXPECT_NE(run(ir::OpType::ADD, false, 0.001f, 2).message().find("zero point 0"), std::string::npos);
+  EXPECT_NE(run(ir::OpType::SUB, false, 0.001f, 0).message().find("int16"), std::string::npos);
 }
 
 TEST(ElemBinary, MulInt8MatchesFloatRoundEvenModel) {

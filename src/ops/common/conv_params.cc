@@ -225,10 +225,12 @@ Status SelectKind(const KernelContext& ctx, const TensorRef& input, const Tensor
     *kind = Kind::kInt8;
   } else if (input.dtype == DType::kUInt8) {
     *kind = Kind::kUInt8;
+  } else if (input.dtype == DType::kInt16) {
+    *kind = Kind::kInt16;
   } else {
     return ctx.Error("unsupported dtypes: input " + TensorLabel(input) + " " + std::string(DTypeName(input.dtype)) +
                      ", " + filter_noun + " " + TensorLabel(filter) + " " + std::string(DTypeName(filter.dtype)) +
-                     " (supported: float32/float32, float32/int8 hybrid, int8/int8, uint8/uint8)");
+                     " (supported: float32/float32, float32/int8 hybrid, int8/int8, uint8/uint8, int16/int8)");
   }
   return Status::Ok();
 }
@@ -237,18 +239,25 @@ Status PrepareQuantized(const KernelContext& ctx, const TensorRef& input, const 
                         const TensorRef* bias, const TensorRef& output, const FilterSpec& spec,
                         QuantizedParams* params) {
   const DType t = input.dtype;
+  const bool int16x8 = t == DType::kInt16;
+  const DType filter_type = int16x8 ? DType::kInt8 : t;
+  const DType bias_type = int16x8 ? DType::kInt64 : DType::kInt32;
   const std::string type(DTypeName(t));
-  if (filter.dtype != t)
-    return ctx.Error(type + " input needs " + type + " " + spec.noun + ", " + spec.noun + " " + TensorLabel(filter) +
-                     " " + spec.verb + " " + std::string(DTypeName(filter.dtype)));
+  if (filter.dtype != filter_type)
+    return ctx.Error(type + " input needs " + std::string(DTypeName(filter_type)) + " " + spec.noun + ", " + spec.noun +
+                     " " + TensorLabel(filter) + " " + spec.verb + " " + std::string(DTypeName(filter.dtype)));
   LITEOPT_RETURN_IF_ERROR(CheckOutputDType(ctx, output, t));
   LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, input, "input"));
   LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, output, "output"));
+  if (int16x8 && (input.zero_point() != 0 || output.zero_point() != 0))
+    return ctx.Error("int16 input " + TensorLabel(input) + " and output " + TensorLabel(output) +
+                     " need zero point 0 (symmetric 16x8 quantization), found " +
+                     std::to_string(input.zero_point()) + " and " + std::to_string(output.zero_point()));
   const std::vector<float>& filter_scales = filter.quant->scale;
   const int channels = spec.channels;
-  if (t == DType::kInt8 && (!spec.int8_per_tensor_legacy || filter_scales.size() > 1)) {
+  if (t != DType::kUInt8 && (!spec.int8_per_tensor_legacy || filter_scales.size() > 1)) {
     LITEOPT_RETURN_IF_ERROR(CheckFilterQuant(ctx, filter, spec.quantized_dim, channels, /*symmetric=*/true));
-    LITEOPT_RETURN_IF_ERROR(CheckBias(ctx, bias, DType::kInt32, channels));
+    LITEOPT_RETURN_IF_ERROR(CheckBias(ctx, bias, bias_type, channels));
     PerChannelMultipliers(input.scale(), filter_scales, output.scale(), channels, &params->output_multiplier,
                           &params->output_shift);
   } else {
@@ -258,7 +267,7 @@ Status PrepareQuantized(const KernelContext& ctx, const TensorRef& input, const 
                        " quantized per channel (" + std::to_string(filter_scales.size()) + " scales); the " + type +
                        " path needs one scale");
     LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, filter, spec.noun));
-    LITEOPT_RETURN_IF_ERROR(CheckBias(ctx, bias, DType::kInt32, channels));
+    LITEOPT_RETURN_IF_ERROR(CheckBias(ctx, bias, bias_type, channels));
     LITEOPT_RETURN_IF_ERROR(CheckLegacyBiasScale(ctx, bias, input.scale(), filter.scale(), output.scale()));
     int32_t output_multiplier;
     int output_shift;
@@ -272,7 +281,8 @@ Status PrepareQuantized(const KernelContext& ctx, const TensorRef& input, const 
   params->output_offset = output.zero_point();
   qmath::ActivationRangeQuantized(static_cast<int>(ctx.options().activation), t, output.scale(), output.zero_point(),
                                   &params->output_activation_min, &params->output_activation_max);
-  if (ctx.numerics == Numerics::kTfliteRuntime && (t == DType::kUInt8 || params->filter_offset == 0))
+  // XNNPACK has no int16 kernels: TFLite runs int16x8 on its built-in ones.
+  if (ctx.numerics == Numerics::kTfliteRuntime && !int16x8 && (t == DType::kUInt8 || params->filter_offset == 0))
     params->xnnpack_requant =
         XnnpackRequantScales(input.scale(), filter_scales, output.scale(), channels, &params->xnnpack_scale);
   return Status::Ok();

@@ -1,7 +1,12 @@
 // Shared helpers of the conv family (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED): TFLite's padding and
 // output-size rules, requantization multipliers, quantization-parameter checks, the on-the-fly input
-// quantization of the hybrid (dynamic-range) kernels, and the prepare and eval code that the kernels' float and
-// int8/uint8 paths share (each kernel keeps its own loop nest and hybrid arithmetic).
+// quantization of the hybrid (dynamic-range) kernels, and the prepare and eval code that the kernels' float,
+// int8/uint8 and int16x8 paths share (each kernel keeps its own loop nest and hybrid arithmetic).
+//
+// int16x8 (TFLite's 16x8 mode: int16 activations with zero point 0, symmetric int8 weights, int64 bias): the
+// reference_integer_ops int16 kernels, which TFLite always runs for an int64 bias (there is no optimized or
+// XNNPACK int16 path for it): acc = sum (filter + filter_offset) * input in 64 bits, + bias, then the 64-bit
+// MultiplyByQuantizedMultiplier (multiplier reduced to 15 bits), clamped to the activation range; no zero points.
 #pragma once
 
 #include <algorithm>
@@ -180,8 +185,9 @@ struct FilterSpec {
   bool int8_per_tensor_legacy = false;
 };
 
-// Prepare of the int8/uint8 paths (input dtype int8 or uint8; bias optional): checks the filter and output dtypes,
-// per-tensor input and output quantization, the filter's quantization and the int32 bias, then fills `params`.
+// Prepare of the int8/uint8/int16x8 paths (input dtype int8, uint8 or int16; bias optional): checks the filter and
+// output dtypes, per-tensor input and output quantization, the filter's quantization and the int32 bias (int64 for
+// int16 inputs, whose filter is int8 and whose input and output zero points must be 0), then fills `params`.
 // uint8 filters (and FilterSpec::int8_per_tensor_legacy int8 ones) take the legacy per-tensor path: one scale,
 // filter_offset = -zero point, bias scale check and multiplier as TFLite GetQuantizedConvolutionMultipler.
 // XNNPACK requantization is chosen under Numerics::kTfliteRuntime when XNNPACK takes the op: its int8 (QS8)
@@ -204,10 +210,14 @@ inline int32_t Requantize(const QuantizedParams& p, int32_t acc, int channel) {
 }
 
 // The kernel variant of a conv-family op, chosen at prepare time by SelectKind and dispatched by EvalByKind.
-enum class Kind { kFloat, kHybrid, kInt8, kUInt8 };
+enum class Kind { kFloat, kHybrid, kInt8, kUInt8, kInt16 };
 
-// float32 input and filter: kFloat; float32 input with an int8 filter: kHybrid; int8 or uint8 input: kInt8 or
-// kUInt8 (PrepareQuantized checks the filter's dtype). Any other combination is rejected; `filter_noun` ("filter"
+// Whether a kernel's optimized (GEMM / depthwise) path exists for the variant: int16x8 runs the reference loops
+// only, as TFLite does for it.
+inline bool HasFastPath(Kind kind) { return kind != Kind::kInt16; }
+
+// float32 input and filter: kFloat; float32 input with an int8 filter: kHybrid; int8, uint8 or int16 input: kInt8,
+// kUInt8 or kInt16 (PrepareQuantized checks the filter's dtype). Any other combination is rejected; `filter_noun` ("filter"
 // or "weights") names the filter in the message.
 Status SelectKind(const KernelContext& ctx, const TensorRef& input, const TensorRef& filter, const char* filter_noun,
                   Kind* kind);
@@ -216,7 +226,7 @@ Status SelectKind(const KernelContext& ctx, const TensorRef& input, const Tensor
 struct KernelState : OpState {
   Kind kind = Kind::kFloat;
   float float_activation_min = 0, float_activation_max = 0;
-  QuantizedParams quant;  // int8 and uint8 paths
+  QuantizedParams quant;  // int8, uint8 and int16x8 paths
 };
 
 // The arithmetic a kernel's loop nest runs: for each output element, acc = Acc(0) plus
@@ -252,10 +262,28 @@ struct QuantizedArithmetic {
   }
 };
 
+// int16x8: acc = sum (filter + filter_offset) * input in 64 bits (input zero point 0), + int64 bias, then the 64-bit
+// MultiplyByQuantizedMultiplier and the activation clamp (output zero point 0, so no offset is added).
+struct Int16x8Arithmetic {
+  // Kept as uint64 so that a corrupt int64 bias wraps around instead of being undefined behaviour.
+  using Acc = uint64_t;
+  const QuantizedParams& params;
+  const int64_t* bias;  // nullptr when absent
+  int32_t Tap(int /*batch*/, int32_t input, int32_t filter) const { return (filter + params.filter_offset) * input; }
+  int16_t Finish(uint64_t acc, int /*batch*/, int channel) const {
+    if (bias) acc += static_cast<uint64_t>(bias[channel]);
+    const int32_t scaled = qmath::MultiplyByQuantizedMultiplier(static_cast<int64_t>(acc),
+                                                                params.output_multiplier[channel],
+                                                                params.output_shift[channel]);
+    return static_cast<int16_t>(ClampInt(scaled, params.output_activation_min, params.output_activation_max));
+  }
+};
+
 // Eval of a conv-family kernel (inputs input, filter and optional bias; one output) for the Kind chosen at prepare
-// time. The float, int8 and uint8 paths run the kernel's loop nest with the shared arithmetic,
+// time. The float, int8, uint8 and int16x8 paths run the kernel's loop nest with the shared arithmetic,
 //   loop(const In* input, const Filter* filter, Out* output, const Arithmetic& arithmetic)
-// (FloatArithmetic, QuantizedArithmetic<int8_t> or QuantizedArithmetic<uint8_t>); the hybrid path calls
+// (FloatArithmetic, QuantizedArithmetic<int8_t>, QuantizedArithmetic<uint8_t> or Int16x8Arithmetic); the hybrid
+// path calls
 //   eval_hybrid(const float* input, const int8_t* filter, const float* bias, float* output)   (bias nullptr if absent).
 template <typename Loop, typename EvalHybrid>
 void EvalByKind(KernelContext& ctx, const KernelState& s, Loop&& loop, EvalHybrid&& eval_hybrid) {
@@ -278,6 +306,10 @@ void EvalByKind(KernelContext& ctx, const KernelState& s, Loop&& loop, EvalHybri
     case Kind::kUInt8:
       loop(input.as<uint8_t>(), filter.as<uint8_t>(), output.as<uint8_t>(),
            QuantizedArithmetic<uint8_t>{s.quant, bias ? bias->as<int32_t>() : nullptr});
+      break;
+    case Kind::kInt16:
+      loop(input.as<int16_t>(), filter.as<int8_t>(), output.as<int16_t>(),
+           Int16x8Arithmetic{s.quant, bias ? bias->as<int64_t>() : nullptr});
       break;
   }
 }

@@ -146,6 +146,29 @@ inline int64_t Requantize(int64_t acc, int32_t m, int shift) {
   return high >= 0 ? (high + half) >> r : -((-high + half) >> r);
 }
 
+// The 64-bit requantization of TFLite's int16x8 kernels, re-derived: the Q0.31 multiplier rounded to Q0.15
+// (saturating at 0x7FFF), then acc * m15 / 2^(15 - shift) rounded half up, by floor division.
+inline int64_t Requantize16x8(int64_t acc, int32_t m, int shift) {
+  const int64_t m15 = m >= 0x7FFF0000 ? 0x7FFF : (int64_t{m} + 0x8000) / 0x10000;
+  const int64_t denominator = int64_t{1} << (15 - shift);
+  const int64_t numerator = acc * m15 + denominator / 2;
+  return numerator >= 0 ? numerator / denominator : -((-numerator + denominator - 1) / denominator);
+}
+
+// One int16x8 output: acc + bias requantized by the multiplier of in_scale * filter_scale / out_scale (a double
+// product, as PopulateConvolutionQuantizationParams; `legacy`: the scale product in float, as per-tensor
+// FULLY_CONNECTED), clamped to [act_min, act_max]. `real` receives the exact rescaled value for sanity checks.
+inline int64_t Expected16x8(int64_t acc, float in_scale, float filter_scale, float out_scale, int64_t act_min,
+                            int64_t act_max, double* real, bool legacy = false) {
+  const double multiplier = legacy ? static_cast<double>(in_scale * filter_scale) / out_scale
+                                   : static_cast<double>(in_scale) * filter_scale / out_scale;
+  int32_t m;
+  int shift;
+  Multiplier(multiplier, &m, &shift);
+  *real = static_cast<double>(acc) * multiplier;
+  return std::min(act_max, std::max(act_min, Requantize16x8(acc, m, shift)));
+}
+
 // XNNPACK's fp32 requantization, re-derived: scale = in * filter / out in float, then the float product rounded
 // to nearest with ties to even (lrint in the default rounding mode); the zero point is added by the caller.
 inline int64_t RequantizeXnnpack(int64_t acc, float in_scale, float filter_scale, float out_scale) {

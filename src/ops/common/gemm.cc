@@ -11,6 +11,11 @@ namespace avx2 {
 const Kernels& Get();  // gemm_avx2.cc
 }  // namespace avx2
 #endif
+#if defined(__aarch64__)
+namespace neon {
+const Kernels& Get();  // gemm_neon.cc
+}  // namespace neon
+#endif
 
 template <typename T>
 void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out) {
@@ -148,6 +153,10 @@ const Kernels kPortable = {Isa::kPortable,         &GemmQPortable,        &Widen
 const Kernels& KernelsFor(Isa isa) {
 #if defined(__x86_64__)
   if (isa == Isa::kAvx2) return avx2::Get();
+#endif
+#if defined(__aarch64__)
+  // kNeonDot: the same tables; its int8 CONV_2D / FULLY_CONNECTED GEMM is ops/common/gemm_dot.h.
+  if (isa == Isa::kNeon || isa == Isa::kNeonDot) return neon::Get();
 #endif
   return kPortable;
 }

@@ -14,6 +14,8 @@ const char* IsaName(Isa isa) {
     case Isa::kPortable: return "portable";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kNeon: return "neon";
+    case Isa::kNeonDot: return "neondot";
   }
   return "?";
 }
@@ -28,6 +30,13 @@ bool IsaAvailable(Isa isa) {
     case Isa::kAvx2: return false;
 #endif
     case Isa::kAvx512Vnni: return false;  // no kernels for it yet
+#if defined(__aarch64__)
+    case Isa::kNeon: return f.neon;
+    case Isa::kNeonDot: return f.neon && f.neon_dotprod;
+#else
+    case Isa::kNeon: return false;
+    case Isa::kNeonDot: return false;
+#endif
   }
   (void)f;
   return false;
@@ -35,7 +44,7 @@ bool IsaAvailable(Isa isa) {
 
 std::vector<Isa> AvailableIsas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512Vnni})
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512Vnni, Isa::kNeon, Isa::kNeonDot})
     if (IsaAvailable(isa)) out.push_back(isa);
   return out;
 }

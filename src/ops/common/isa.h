@@ -13,6 +13,8 @@ enum class Isa {
   kPortable,    // plain C++ (what the compiler makes of it for the baseline target)
   kAvx2,        // AVX2 + FMA
   kAvx512Vnni,  // AVX-512 F/BW/VL + VNNI
+  kNeon,        // aarch64 Advanced SIMD (armv8-a baseline)
+  kNeonDot,     // kNeon + the armv8.2-a dot product (sdot): int8 CONV_2D / FULLY_CONNECTED (ops/common/gemm_dot.h)
 };
 
 const char* IsaName(Isa isa);

@@ -4,6 +4,8 @@
 //    with per-channel multipliers from PopulateConvolutionQuantizationParams and double-rounding requantization.
 //  - uint8 (per-tensor asymmetric uint8 weights, int32 bias): reference_ops::Conv for uint8 with the legacy
 //    multiplier (scale product taken in float) and filter_offset = -filter_zero_point.
+//  - int16x8 (int16 activations, per-channel symmetric int8 weights, int64 bias): the int16 overload of
+//    reference_integer_ops::ConvPerChannel, 64-bit accumulator (ops/common/conv_params.h, Int16x8Arithmetic).
 //  - hybrid (float32 input, int8 weights, float bias, float32 output):
 //      * all filter scales equal (or one scale): EvalHybrid. Each batch image is quantized symmetrically as a whole
 //        (SymmetricQuantizeFloats over H*W*C), scaling_factor[b] *= filter_scale, out = float(acc) * sf[b] + bias.
@@ -31,6 +33,7 @@
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
 #include "ops/common/gemm.h"
+#include "ops/common/gemm_dot.h"
 #include "ops/common/hybrid.h"
 #include "ops/kernel.h"
 
@@ -49,6 +52,7 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   gemm::HybridWeights hybrid_gemm;
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
+  gemm::dot::PackedS8 packed_dot;  // int8 on Isa::kNeonDot (ops/common/gemm_dot.h); empty otherwise
   std::vector<int16_t> scratch_q;  // per thread: a chunk of panels of int16 im2col rows (gemm::ChunkPanels)
   std::vector<float> scratch_f;    // per thread: a chunk of panels of float im2col rows (KxK filters)
   // int8/uint8 KxK filters over few input channels (e.g. a first layer on a grey image): the input is widened
@@ -88,13 +92,18 @@ void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, Conv2DSta
 // Packs the constant filter for the GEMM path when the op qualifies (see the file comment).
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
   const int taps = s->filter_height * s->filter_width;
-  if (ctx.reference || !filter.is_const || filter.data == nullptr || taps > gemm::kMaxSegments) return;
+  if (ctx.reference || !conv::HasFastPath(s->kind) || !filter.is_const || filter.data == nullptr ||
+      taps > gemm::kMaxSegments)
+    return;
   if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
   const int n = s->output_depth, k = taps * s->input_depth;
   const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
   s->fast = &gemm::KernelsFor(SelectedIsa());
   switch (s->kind) {
     case conv::Kind::kInt8:
+      if (gemm::dot::Prepare(SelectedIsa(), filter.as<int8_t>(), n, k, s->quant.filter_offset, s->quant.input_offset,
+                             bias ? bias->as<int32_t>() : nullptr, static_cast<int>(threads), &s->packed_dot))
+        break;
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
                                  bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
       s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
@@ -113,6 +122,8 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
     case conv::Kind::kHybrid:
       PrepareFastHybrid(filter, bias, s);
       s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+      break;
+    case conv::Kind::kInt16:  // no fast path (HasFastPath)
       break;
   }
 }
@@ -175,6 +186,7 @@ Status Prepare(KernelContext& ctx) {
     }
     case conv::Kind::kInt8:
     case conv::Kind::kUInt8:
+    case conv::Kind::kInt16:
       LITEOPT_RETURN_IF_ERROR(conv::PrepareQuantized(ctx, input, filter, bias, output,
                                                      {.channels = channels, .quantized_dim = 0}, &s->quant));
       break;
@@ -337,6 +349,16 @@ void EvalPaddedQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* 
 
 template <typename T>
 void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* pool) {
+  if constexpr (std::is_same_v<T, int8_t>) {
+    if (!s.packed_dot.empty()) {
+      gemm::dot::Run(
+          s.packed_dot, s.batches * s.output_height * s.output_width, s.filter_height * s.filter_width,
+          s.input_depth, {&s.quant, false},
+          [&](int m0, int rows, const int8_t* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, input, m0, rows, src); },
+          output, pool);
+      return;
+    }
+  }
   if (!s.padded.empty()) {
     EvalPaddedQuantized(s, input, output, pool);
     return;
@@ -379,6 +401,7 @@ void Eval(KernelContext& ctx) {
       case conv::Kind::kUInt8: EvalFastQuantized(s, input.as<uint8_t>(), output.as<uint8_t>(), ctx.pool); return;
       case conv::Kind::kFloat: EvalFastFloat(s, input.as<float>(), output.as<float>(), ctx.pool); return;
       case conv::Kind::kHybrid: EvalFastHybrid(s, input.as<float>(), output.as<float>(), ctx.pool); return;
+      case conv::Kind::kInt16: break;  // no fast path
     }
   }
   conv::EvalByKind(

@@ -450,5 +450,75 @@ TEST(Conv2DPrepare, RejectsBadQuantization) {
   ExpectError(mixed.Run(), "unsupported dtypes");
 }
 
+// int16x8 (16x8 mode): int16 input and output with zero point 0, per-channel int8 weights, int64 bias, against the
+// independent model (64-bit sums, the 15-bit multiplier) and within 1 LSB of real arithmetic when not clamped.
+void RunInt16x8Case(const ref::Geometry& g, const std::vector<float>& filter_scales, ir::Activation act,
+                    uint32_t seed) {
+  const float in_scale = 0.0007f, out_scale = 0.002f;
+  const auto in = ref::RandomInts<int16_t>(InSize(g), -32768, 32767, seed);
+  const auto w = ref::RandomInts<int8_t>(FilterSize(g), -127, 127, seed + 1);
+  const auto bias = ref::RandomInts<int64_t>(g.out_c, -3000000, 3000000, seed + 2);
+  std::vector<float> bias_scales;
+  for (int c = 0; c < g.out_c; ++c) bias_scales.push_back(in_scale * filter_scales[filter_scales.size() > 1 ? c : 0]);
+  OpTester t(ir::OpType::CONV_2D, Options(g, act));
+  t.AddInput<int16_t>(DType::kInt16, InShape(g), in, Quant(in_scale, 0));
+  t.AddInput<int8_t>(DType::kInt8, FilterShape(g), w,
+                     filter_scales.size() > 1 ? QuantPerAxis(filter_scales, 0) : Quant(filter_scales[0], 0), true);
+  t.AddInput<int64_t>(DType::kInt64, {g.out_c}, bias, QuantPerAxis(bias_scales, 0), true);
+  const int out = t.AddOutput(DType::kInt16, Quant(out_scale, 0));
+  const Status st = t.Run();
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(t.OutputShape(out), OutShape(g));
+  const auto acc = ref::Conv(g, ref::ToDouble(in), ref::ToDouble(w), std::vector<double>(g.batches, 0.0));
+  const int64_t act_min = act == ir::Activation::kNone ? -32768 : 0;
+  const int64_t act_max = act == ir::Activation::kRelu6 ? std::lround(6.0f / out_scale) : 32767;
+  const auto got = t.Output<int16_t>(out);
+  for (size_t i = 0; i < got.size(); ++i) {
+    const int c = static_cast<int>(i % g.out_c);
+    double real;
+    const int64_t a = static_cast<int64_t>(acc[i]) + bias[c];
+    const int64_t e = ref::Expected16x8(a, in_scale, filter_scales[filter_scales.size() > 1 ? c : 0], out_scale,
+                                        act_min, act_max, &real);
+    ASSERT_EQ(static_cast<int64_t>(got[i]), e) << "index " << i << " acc " << a;
+    ASSERT_LE(std::fabs(static_cast<double>(e) - ref::Clamp(std::llround(real), act_min, act_max)), 1.0) << i;
+  }
+}
+
+TEST(Conv2DInt16x8, MatchesModelAcrossGeometriesAndActivations) {
+  uint32_t seed = 1600;
+  for (const ref::Geometry& g : Geometries()) {
+    for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu6}) {
+      SCOPED_TRACE(Describe(g) + " activation " + std::string(ir::ActivationName(act)));
+      RunInt16x8Case(g, {0.011f, 0.023f, 0.0047f, 0.031f}, act, seed);
+      seed += 3;
+    }
+  }
+  SCOPED_TRACE("per-tensor weight scale");
+  RunInt16x8Case(Geometries()[2], {0.013f}, ir::Activation::kRelu, seed);
+}
+
+TEST(Conv2DInt16x8, RejectsWhatTfliteRejects) {
+  auto run = [](DType filter_dtype, DType bias_dtype, int in_zp, int out_zp) {
+    OpTester t(ir::OpType::CONV_2D);
+    t.AddInput<int16_t>(DType::kInt16, {1, 3, 3, 2}, std::vector<int16_t>(18, 1), Quant(0.1f, in_zp));
+    if (filter_dtype == DType::kInt8)
+      t.AddInput<int8_t>(DType::kInt8, {3, 1, 1, 2}, std::vector<int8_t>(6, 1), QuantPerAxis({0.1f, 0.1f, 0.1f}, 0),
+                         true);
+    else
+      t.AddInput<int16_t>(DType::kInt16, {3, 1, 1, 2}, std::vector<int16_t>(6, 1), Quant(0.1f, 0), true);
+    if (bias_dtype == DType::kInt64)
+      t.AddInput<int64_t>(DType::kInt64, {3}, {0, 0, 0}, {}, true);
+    else
+      t.AddInput<int32_t>(DType::kInt32, {3}, {0, 0, 0}, {}, true);
+    t.AddOutput(DType::kInt16, Quant(0.1f, out_zp));
+    return t.Run();
+  };
+  EXPECT_TRUE(run(DType::kInt8, DType::kInt64, 0, 0).ok());
+  ExpectError(run(DType::kInt16, DType::kInt64, 0, 0), "int16 input needs int8 filter");
+  ExpectError(run(DType::kInt8, DType::kInt32, 0, 0), "expected int64");
+  ExpectError(run(DType::kInt8, DType::kInt64, 3, 0), "need zero point 0");
+  ExpectError(run(DType::kInt8, DType::kInt64, 0, -2), "need zero point 0");
+}
+
 }  // namespace
 }  // namespace liteopt::ops

@@ -7,6 +7,8 @@
 //    reference_integer_ops::DepthwiseConvPerChannel with PopulateConvolutionQuantizationParams multipliers.
 //  - uint8 (per-tensor asymmetric weights): reference_ops::DepthwiseConv for uint8, legacy multiplier
 //    (scale product in float), filter_offset = -filter_zero_point.
+//  - int16x8 (int16 activations, per-channel symmetric int8 weights, int64 bias): the int16 overload of
+//    reference_integer_ops::DepthwiseConvPerChannel, 64-bit accumulator (ops/common/conv_params.h).
 //  - hybrid (float32 input, int8 weights, float bias): EvalHybridPerChannel. Each batch image is quantized
 //    asymmetrically as a whole (AsymmetricQuantizeFloats), acc = sum w * (q - zp[b]) over in-image taps,
 //    out = (float(acc) * sf[b]) * filter_scale[c] + bias, clamp. That product order is the one of TFLite's
@@ -62,7 +64,7 @@ void PrepareFastHybrid(const TensorRef* bias, size_t threads, DepthwiseState* s)
 
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, DepthwiseState* s) {
   const int taps = s->filter_height * s->filter_width;
-  if (ctx.reference || s->depth_multiplier != 1 || taps > 64) return;
+  if (ctx.reference || !conv::HasFastPath(s->kind) || s->depth_multiplier != 1 || taps > 64) return;
   if (!filter.is_const || filter.data == nullptr) return;
   if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
   const Isa isa = SelectedIsa();
@@ -169,6 +171,7 @@ Status Prepare(KernelContext& ctx) {
     }
     case conv::Kind::kInt8:
     case conv::Kind::kUInt8:
+    case conv::Kind::kInt16:
       LITEOPT_RETURN_IF_ERROR(conv::PrepareQuantized(ctx, input, filter, bias, output,
                                                      {.channels = output_depth, .quantized_dim = 3}, &s->quant));
       break;
@@ -266,6 +269,7 @@ void Eval(KernelContext& ctx) {
         s.fast->run_hybrid(s.fast_params, s.hybrid.quantized.data(), s.hybrid.zero_points.data(),
                            s.hybrid.scaling_factors.data(), output.as<float>());
         return;
+      case conv::Kind::kInt16: break;  // no fast path
     }
   }
   conv::EvalByKind(

@@ -327,5 +327,64 @@ TEST(DepthwiseConv2DPrepare, RejectsBadInputs) {
   ExpectError(h.Run(), "disagrees with the shapes");
 }
 
+// int16x8: int16 input and output (zero point 0), per-channel int8 weights along dimension 3, int64 bias, against
+// the independent model and within 1 LSB of real arithmetic when not clamped.
+TEST(DepthwiseConv2DInt16x8, MatchesModelAcrossGeometries) {
+  uint32_t seed = 1700;
+  const float in_scale = 0.0009f, out_scale = 0.0015f;
+  for (const ref::Geometry& g : Geometries()) {
+    for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu6}) {
+      SCOPED_TRACE(Describe(g) + " activation " + std::string(ir::ActivationName(act)) + " seed " +
+                   std::to_string(seed));
+      std::vector<float> filter_scales, bias_scales;
+      for (int c = 0; c < g.out_c; ++c) {
+        filter_scales.push_back(0.004f + 0.003f * static_cast<float>(c));
+        bias_scales.push_back(in_scale * filter_scales.back());
+      }
+      const auto in = ref::RandomInts<int16_t>(InSize(g), -32768, 32767, seed);
+      const auto w = ref::RandomInts<int8_t>(FilterSize(g), -127, 127, seed + 1);
+      const auto bias = ref::RandomInts<int64_t>(g.out_c, -2000000, 2000000, seed + 2);
+      seed += 3;
+      OpTester t(ir::OpType::DEPTHWISE_CONV_2D, Options(g, act));
+      t.AddInput<int16_t>(DType::kInt16, InShape(g), in, Quant(in_scale, 0));
+      t.AddInput<int8_t>(DType::kInt8, FilterShape(g), w, QuantPerAxis(filter_scales, 3), true);
+      t.AddInput<int64_t>(DType::kInt64, {g.out_c}, bias, QuantPerAxis(bias_scales, 0), true);
+      const int out = t.AddOutput(DType::kInt16, Quant(out_scale, 0));
+      const Status st = t.Run();
+      ASSERT_TRUE(st.ok()) << st.message();
+      ASSERT_EQ(t.OutputShape(out), OutShape(g));
+      const auto acc = ref::Depthwise(g, ref::ToDouble(in), ref::ToDouble(w), std::vector<double>(g.batches, 0.0));
+      const int64_t act_min = act == ir::Activation::kNone ? -32768 : 0;
+      const int64_t act_max = act == ir::Activation::kRelu6 ? std::lround(6.0f / out_scale) : 32767;
+      const auto got = t.Output<int16_t>(out);
+      for (size_t i = 0; i < got.size(); ++i) {
+        const int c = static_cast<int>(i % g.out_c);
+        double real;
+        const int64_t a = static_cast<int64_t>(acc[i]) + bias[c];
+        const int64_t e = ref::Expected16x8(a, in_scale, filter_scales[c], out_scale, act_min, act_max, &real);
+        ASSERT_EQ(static_cast<int64_t>(got[i]), e) << "index " << i << " acc " << a;
+        ASSERT_LE(std::fabs(static_cast<double>(e) - ref::Clamp(std::llround(real), act_min, act_max)), 1.0) << i;
+      }
+    }
+  }
+}
+
+TEST(DepthwiseConv2DInt16x8, RejectsInt32BiasAndZeroPoints) {
+  auto run = [](DType bias_dtype, int out_zp) {
+    OpTester t(ir::OpType::DEPTHWISE_CONV_2D);
+    t.AddInput<int16_t>(DType::kInt16, {1, 3, 3, 2}, std::vector<int16_t>(18, 1), Quant(0.1f, 0));
+    t.AddInput<int8_t>(DType::kInt8, {1, 1, 1, 2}, {1, 1}, QuantPerAxis({0.1f, 0.1f}, 3), true);
+    if (bias_dtype == DType::kInt64)
+      t.AddInput<int64_t>(DType::kInt64, {2}, {0, 0}, {}, true);
+    else
+      t.AddInput<int32_t>(DType::kInt32, {2}, {0, 0}, {}, true);
+    t.AddOutput(DType::kInt16, Quant(0.1f, out_zp));
+    return t.Run();
+  };
+  EXPECT_TRUE(run(DType::kInt64, 0).ok());
+  ExpectError(run(DType::kInt32, 0), "expected int64");
+  ExpectError(run(DType::kInt64, 5), "need zero point 0");
+}
+
 }  // namespace
 }  // namespace liteopt::ops

@@ -8,6 +8,9 @@
 //    products); int32 bias; fixed-point double-rounding requantization (the integer kernel the runtime uses by
 //    default; note that the newest LiteRT *reference* int8 FC rounds in double instead).
 //  - uint8: per-tensor uint8 weights with zero point, int32 bias, legacy multiplier.
+//  - int16x8: int16 input and output (zero point 0), int8 weights (per tensor: legacy multiplier; per channel:
+//    double products), int64 bias: the int16 reference_integer_ops::FullyConnected, 64-bit accumulator
+//    (ops/common/conv_params.h, Int16x8Arithmetic).
 //  - hybrid (float32 input, int8 weights, float bias, float32 output): EvalHybridDense. Each batch row is
 //    quantized symmetrically (SymmetricQuantizeFloats), or asymmetrically when asymmetric_quantize_inputs is set
 //    (AsymmetricQuantizeFloats, zero point zp[b], corrected with the weight row sums). Per-tensor weights:
@@ -30,6 +33,7 @@
 #include "base/quant_math.h"
 #include "ops/common/conv_params.h"
 #include "ops/common/gemm.h"
+#include "ops/common/gemm_dot.h"
 #include "ops/common/hybrid.h"
 #include "ops/kernel.h"
 
@@ -52,6 +56,7 @@ struct FullyConnectedState : conv::KernelState {
   gemm::HybridWeights hybrid_gemm;
   gemm::PackedQ packed_q;
   gemm::PackedF packed_f;
+  gemm::dot::PackedS8 packed_dot;  // int8 on Isa::kNeonDot (ops/common/gemm_dot.h); empty otherwise
   std::vector<int16_t> scratch_q;  // per thread: a chunk of panels of int16 rows (gemm::ChunkPanels)
 };
 
@@ -64,11 +69,15 @@ void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, FullyConn
 }
 
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, FullyConnectedState* s) {
-  if (ctx.reference || !filter.is_const || filter.data == nullptr) return;
+  if (ctx.reference || !conv::HasFastPath(s->kind) || !filter.is_const || filter.data == nullptr) return;
   if (bias != nullptr && (!bias->is_const || bias->data == nullptr)) return;
   const int n = s->output_depth, k = s->accum_depth;
+  const int threads = ctx.pool != nullptr ? ctx.pool->size() : 1;
   switch (s->kind) {
     case conv::Kind::kInt8:
+      if (gemm::dot::Prepare(SelectedIsa(), filter.as<int8_t>(), n, k, s->quant.filter_offset, s->quant.input_offset,
+                             bias ? bias->as<int32_t>() : nullptr, threads, &s->packed_dot))
+        break;
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
                                  bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
       break;
@@ -82,9 +91,11 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
     case conv::Kind::kHybrid:
       PrepareFastHybrid(filter, bias, s);
       break;
+    case conv::Kind::kInt16:  // no fast path (HasFastPath)
+      break;
   }
-  const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
-  if (s->kind != conv::Kind::kFloat) s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
+  if (s->kind != conv::Kind::kFloat && s->packed_dot.empty())
+    s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * static_cast<size_t>(threads), 0);
   s->fast = &gemm::KernelsFor(SelectedIsa());
 }
 
@@ -159,7 +170,8 @@ Status Prepare(KernelContext& ctx) {
       }
       break;
     case conv::Kind::kInt8:
-    case conv::Kind::kUInt8: {
+    case conv::Kind::kUInt8:
+    case conv::Kind::kInt16: {
       // Per-tensor int8 weights may have a zero point (legacy multiplier); per-channel ones are symmetric.
       const conv::FilterSpec spec = {
           .channels = units, .quantized_dim = 0, .noun = "weights", .verb = "are", .int8_per_tensor_legacy = true};
@@ -251,6 +263,17 @@ template <typename T>
 void EvalFastQuantized(FullyConnectedState& s, const T* input, T* output, ThreadPool* pool) {
   const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
   const int depth = s.accum_depth;
+  if constexpr (std::is_same_v<T, int8_t>) {
+    if (!s.packed_dot.empty()) {
+      gemm::dot::Run(
+          s.packed_dot, s.batches, 1, depth, e,
+          [&](int m0, int rows, const int8_t* (*src)[gemm::kMaxSegments]) {
+            for (int r = 0; r < rows; ++r) src[r][0] = input + static_cast<size_t>(m0 + r) * depth;
+          },
+          output, pool);
+      return;
+    }
+  }
   gemm::RunQuantized(
       *s.fast, s.packed_q, s.batches, 1, depth, s.quant.input_offset, e,
       [&](int m0, int rows, const T* (*src)[gemm::kMaxSegments]) {
@@ -279,6 +302,7 @@ void Eval(KernelContext& ctx) {
       case conv::Kind::kUInt8: EvalFastQuantized(s, input.as<uint8_t>(), output.as<uint8_t>(), ctx.pool); return;
       case conv::Kind::kFloat: EvalFastFloat(s, input.as<float>(), output.as<float>(), ctx.pool); return;
       case conv::Kind::kHybrid: EvalFastHybrid(s, input.as<float>(), output.as<float>(), ctx.pool); return;
+      case conv::Kind::kInt16: break;  // no fast path
     }
   }
   conv::EvalByKind(

@@ -363,5 +363,45 @@ TEST(FullyConnectedPrepare, RejectsBadInputs) {
   ExpectError(hybrid_out.Run(), "expected float32");
 }
 
+// int16x8: int16 input and output (zero point 0), int8 weights (one scale: the legacy multiplier from the float
+// scale product; one per unit: double products), int64 bias, against the independent model.
+void RunInt16x8(const std::vector<float>& weight_scales, ir::Activation act, uint32_t seed) {
+  const int batches = 3, depth = 37, units = 5;
+  const float in_scale = 0.0011f, out_scale = 0.004f;
+  const auto x = ref::RandomInts<int16_t>(static_cast<size_t>(batches) * depth, -32768, 32767, seed);
+  const auto w = ref::RandomInts<int8_t>(static_cast<size_t>(units) * depth, -127, 127, seed + 1);
+  const auto bias = ref::RandomInts<int64_t>(units, -5000000, 5000000, seed + 2);
+  const bool per_unit = weight_scales.size() > 1;
+  std::vector<float> bias_scales;
+  for (int u = 0; u < units; ++u) bias_scales.push_back(in_scale * weight_scales[per_unit ? u : 0]);
+  OpTester t(ir::OpType::FULLY_CONNECTED, Options(act));
+  t.AddInput<int16_t>(DType::kInt16, {batches, depth}, x, Quant(in_scale, 0));
+  t.AddInput<int8_t>(DType::kInt8, {units, depth}, w,
+                     per_unit ? QuantPerAxis(weight_scales, 0) : Quant(weight_scales[0], 0), true);
+  t.AddInput<int64_t>(DType::kInt64, {units}, bias,
+                      per_unit ? QuantPerAxis(bias_scales, 0) : Quant(bias_scales[0], 0), true);
+  const int out = t.AddOutput(DType::kInt16, Quant(out_scale, 0));
+  const Status st = t.Run();
+  ASSERT_TRUE(st.ok()) << st.message();
+  const auto acc = MatMul(ref::ToDouble(x), ref::ToDouble(w), batches, depth, units);
+  const int64_t act_min = act == ir::Activation::kNone ? -32768 : 0;
+  const auto got = t.Output<int16_t>(out);
+  for (size_t i = 0; i < got.size(); ++i) {
+    const int u = static_cast<int>(i % units);
+    double real;
+    const int64_t a = static_cast<int64_t>(acc[i]) + bias[u];
+    const int64_t e = ref::Expected16x8(a, in_scale, weight_scales[per_unit ? u : 0], out_scale, act_min, 32767,
+                                        &real, /*legacy=*/!per_unit);
+    ASSERT_EQ(static_cast<int64_t>(got[i]), e) << "index " << i << " acc " << a;
+    ASSERT_LE(std::fabs(static_cast<double>(e) - ref::Clamp(std::llround(real), act_min, 32767)), 1.0) << i;
+  }
+}
+
+TEST(FullyConnectedInt16x8, PerTensorAndPerChannelMatchModel) {
+  RunInt16x8({0.0031f}, ir::Activation::kNone, 1800);
+  RunInt16x8({0.0031f}, ir::Activation::kRelu, 1810);
+  RunInt16x8({0.002f, 0.0045f, 0.001f, 0.007f, 0.0033f}, ir::Activation::kNone, 1820);
+}
+
 }  // namespace
 }  // namespace liteopt::ops

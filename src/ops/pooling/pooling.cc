@@ -1,4 +1,5 @@
-// AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors: float32, int8, uint8.
+// AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors: float32, int8, uint8, int16 (16x8 mode: the same integer
+// arithmetic, reference_integer_ops' int16 overloads; zero points must be 0).
 // Output size and padding as TFLite (kernels/padding.h):
 //   SAME: out = ceil(in / stride); VALID: out = ceil((in - filter + 1) / stride);
 //   pad = max(0, ((out - 1) * stride + filter - in) / 2) (the odd remainder goes to the bottom/right).
@@ -38,7 +39,8 @@ Status PreparePool(KernelContext& ctx) {
   LITEOPT_RETURN_IF_ERROR(CheckOutputCount(ctx, 1));
   const TensorRef& in = *ctx.input(0);
   TensorRef& out = *ctx.output(0);
-  LITEOPT_RETURN_IF_ERROR(CheckDType(ctx, in, {DType::kFloat32, DType::kInt8, DType::kUInt8}, "input"));
+  LITEOPT_RETURN_IF_ERROR(
+      CheckDType(ctx, in, {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16}, "input"));
   LITEOPT_RETURN_IF_ERROR(CheckSameDType(ctx, out, in.dtype, "output"));
   LITEOPT_RETURN_IF_ERROR(CheckShapeValid(ctx, in, "input"));
   if (in.rank() != 4)
@@ -85,6 +87,9 @@ Status PreparePool(KernelContext& ctx) {
       return ctx.Error("output " + TensorLabel(out) + " quantization (scale " + std::to_string(out.scale()) +
                        ", zero point " + std::to_string(out.zero_point()) + ") differs from the input's (scale " +
                        std::to_string(in.scale()) + ", zero point " + std::to_string(in.zero_point()) + ")");
+    if (in.dtype == DType::kInt16 && in.zero_point() != 0)
+      return ctx.Error("int16 input " + TensorLabel(in) + " needs zero point 0, found " +
+                       std::to_string(in.zero_point()));
     qmath::ActivationRangeQuantized(act, out.dtype, out.scale(), out.zero_point(), &s->act_min, &s->act_max);
   }
   out.shape = {s->batches, s->out_h, s->out_w, s->depth};
@@ -168,6 +173,7 @@ void EvalAveragePool(KernelContext& ctx) {
     }
     case DType::kInt8: AveragePoolQuantized(s, in.as<int8_t>(), out.as<int8_t>()); break;
     case DType::kUInt8: AveragePoolQuantized(s, in.as<uint8_t>(), out.as<uint8_t>()); break;
+    case DType::kInt16: AveragePoolQuantized(s, in.as<int16_t>(), out.as<int16_t>()); break;
     default: break;
   }
 }
@@ -191,6 +197,7 @@ void EvalMaxPool(KernelContext& ctx) {
     }
     case DType::kInt8: MaxPoolQuantized(s, in.as<int8_t>(), out.as<int8_t>()); break;
     case DType::kUInt8: MaxPoolQuantized(s, in.as<uint8_t>(), out.as<uint8_t>()); break;
+    case DType::kInt16: MaxPoolQuantized(s, in.as<int16_t>(), out.as<int16_t>()); break;
     default: break;
   }
 }

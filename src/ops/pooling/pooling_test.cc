@@ -142,5 +142,23 @@ TEST(ElemPool, PrepareRejectsBadConfigurations) {
   }
 }
 
+TEST(ElemPool, Int16AverageAndMaxMatchTheInt8Arithmetic) {
+  // 1x4 input, 1x2 filter, stride 2: {30001, 0} -> 15000.5 -> 15001, {-30001, 0} -> -15001; max 30001 and 0.
+  OpTester t(ir::OpType::AVERAGE_POOL_2D, Pool(ir::Padding::kValid, 1, 2, 1, 2));
+  t.AddInput<int16_t>(DType::kInt16, {1, 1, 4, 1}, {30001, 0, -30001, 0}, Quant(0.001f, 0));
+  const int out = t.AddOutput(DType::kInt16, Quant(0.001f, 0));
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.Output<int16_t>(out), (std::vector<int16_t>{15001, -15001}));
+  OpTester m(ir::OpType::MAX_POOL_2D, Pool(ir::Padding::kValid, 1, 2, 1, 2, ir::Activation::kRelu));
+  m.AddInput<int16_t>(DType::kInt16, {1, 1, 4, 1}, {30001, 0, -30001, -5}, Quant(0.001f, 0));
+  const int mo = m.AddOutput(DType::kInt16, Quant(0.001f, 0));
+  ASSERT_TRUE(m.Run().ok());
+  EXPECT_EQ(m.Output<int16_t>(mo), (std::vector<int16_t>{30001, 0}));
+  OpTester z(ir::OpType::AVERAGE_POOL_2D, Pool(ir::Padding::kValid, 1, 2, 1, 2));
+  z.AddInput<int16_t>(DType::kInt16, {1, 1, 4, 1}, {1, 2, 3, 4}, Quant(0.001f, 7));
+  z.AddOutput(DType::kInt16, Quant(0.001f, 7));
+  EXPECT_NE(z.Run().message().find("zero point 0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace liteopt::ops

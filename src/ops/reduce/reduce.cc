@@ -15,6 +15,8 @@
 //  - SUM: round_half_away(float(sum) * (s_in / s_out) + (-zp_in * (s_in / s_out)) * N) + zp_out, wrapped to the
 //    type without clamping (TFLite 2.13 float QuantizedMeanOrSum with compute_sum).
 // REDUCE_MAX compares stored values; TFLite requires input and output to share scale and zero point.
+// MEAN and REDUCE_MAX also take int16 (16x8 mode, zero points 0): MEAN on the same paths as int8 except XNNPACK's,
+// which has no int16 kernel.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -62,7 +64,11 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
   const TensorRef& axes = *ctx.input(1);
   TensorRef& out = *ctx.output(0);
   if (kind == ReduceKind::kMean) {
-    LITEOPT_RETURN_IF_ERROR(CheckDType(ctx, in, {DType::kFloat32, DType::kInt8, DType::kUInt8}, "input"));
+    LITEOPT_RETURN_IF_ERROR(
+        CheckDType(ctx, in, {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16}, "input"));
+  } else if (kind == ReduceKind::kMax) {
+    LITEOPT_RETURN_IF_ERROR(CheckDType(
+        ctx, in, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kInt16}, "input"));
   } else {
     LITEOPT_RETURN_IF_ERROR(
         CheckDType(ctx, in, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, "input"));
@@ -135,6 +141,10 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
   if (IsQuantizedDType(in.dtype)) {
     LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in, "input"));
     LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, out, "output"));
+    if (in.dtype == DType::kInt16 && (in.zero_point() != 0 || out.zero_point() != 0))
+      return ctx.Error("int16 input " + TensorLabel(in) + " and output " + TensorLabel(out) +
+                       " need zero point 0, found " + std::to_string(in.zero_point()) + " and " +
+                       std::to_string(out.zero_point()));
     s->input_zero_point = in.zero_point();
     s->output_zero_point = out.zero_point();
     qmath::DTypeRange(out.dtype, &s->qmin, &s->qmax);
@@ -148,7 +158,8 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
                            ((axis_list[0] == 1 && axis_list[1] == 2) || (axis_list[0] == 2 && axis_list[1] == 1));
       const float ratio = in.scale() / out.scale();
       const float scale_float = ratio;  // TFLite 2.13 evaluates s_in / s_out in float
-      if (hw_mean && ctx.numerics == Numerics::kTfliteRuntime && ratio >= 0x1.0p-8f && ratio < 0x1.0p+8f) {
+      if (hw_mean && ctx.numerics == Numerics::kTfliteRuntime && in.dtype != DType::kInt16 && ratio >= 0x1.0p-8f &&
+          ratio < 0x1.0p+8f) {
         s->path = QuantPath::kXnnMeanHW;
         s->scale = xnn::MeanScale(in.scale(), out.scale(), s->count);
       } else if (hw_mean && ctx.options().keep_dims) {
@@ -298,6 +309,7 @@ void EvalReduce(KernelContext& ctx) {
     }
     case DType::kInt8: EvalQuantized(s, in.as<int8_t>(), out.as<int8_t>()); break;
     case DType::kUInt8: EvalQuantized(s, in.as<uint8_t>(), out.as<uint8_t>()); break;
+    case DType::kInt16: EvalQuantized(s, in.as<int16_t>(), out.as<int16_t>()); break;
     default: break;
   }
 }

@@ -251,5 +251,28 @@ TEST(ElemReduce, PrepareRejectsBadAxes) {
   }
 }
 
+TEST(ElemReduce, MeanInt16RescalesWithinOneStep) {
+  // Global average pooling [1, 4, 5, 6] -> [1, 6] with a new scale: the float formula (there is no int16 XNNPACK
+  // path), within 1 LSB of the real mean; zero points must be 0.
+  const auto x = Random<int16_t>(4 * 5 * 6, -32768, 32767, 9);
+  OpTester t(ir::OpType::MEAN, Keep(false));
+  t.AddInput<int16_t>(DType::kInt16, {1, 4, 5, 6}, x, Quant(0.0004f, 0));
+  t.AddInput<int32_t>(DType::kInt32, {2}, {1, 2}, {}, true);
+  const int out = t.AddOutput(DType::kInt16, Quant(0.00015f, 0));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<int16_t>(out);
+  for (int c = 0; c < 6; ++c) {
+    double sum = 0;
+    for (int i = 0; i < 20; ++i) sum += x[i * 6 + c];
+    const double real = std::clamp(sum / 20 * 0.0004 / 0.00015, -32768.0, 32767.0);
+    EXPECT_LE(std::fabs(y[c] - real), 1.0) << c;
+  }
+  OpTester z(ir::OpType::MEAN, Keep(false));
+  z.AddInput<int16_t>(DType::kInt16, {2, 2}, {1, 2, 3, 4}, Quant(0.001f, 3));
+  z.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  z.AddOutput(DType::kInt16, Quant(0.001f, 0));
+  EXPECT_NE(z.Run().message().find("zero point 0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace liteopt::ops
