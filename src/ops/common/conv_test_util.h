@@ -169,6 +169,26 @@ inline int64_t Expected16x8(int64_t acc, float in_scale, float filter_scale, flo
   return std::min(act_max, std::max(act_min, Requantize16x8(acc, m, shift)));
 }
 
+// Checks a 16x8 op's int16 outputs (channel = index % channels) against Expected16x8 of the model's accumulators
+// plus the int64 bias, and against the exact rescaled value within one step. RELU6's upper bound is 6 / out_scale.
+inline void ExpectOutputs16x8(const std::vector<int16_t>& got, const std::vector<double>& acc,
+                              const std::vector<int64_t>& bias, float in_scale, const std::vector<float>& filter_scales,
+                              float out_scale, ir::Activation act) {
+  const int64_t act_min = act == ir::Activation::kNone ? -32768 : 0;
+  const int64_t act_max = act == ir::Activation::kRelu6 ? std::lround(6.0f / out_scale) : 32767;
+  ASSERT_EQ(got.size(), acc.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const size_t c = i % bias.size();
+    double real;
+    const int64_t a = static_cast<int64_t>(acc[i]) + bias[c];
+    const int64_t e = Expected16x8(a, in_scale, filter_scales[filter_scales.size() > 1 ? c : 0], out_scale, act_min,
+                                   act_max, &real);
+    ASSERT_EQ(static_cast<int64_t>(got[i]), e) << "index " << i << " acc " << a;
+    const double exact = std::min<double>(act_max, std::max<double>(act_min, std::llround(real)));
+    ASSERT_LE(std::fabs(static_cast<double>(e) - exact), 1.0) << i;
+  }
+}
+
 // XNNPACK's fp32 requantization, re-derived: scale = in * filter / out in float, then the float product rounded
 // to nearest with ties to even (lrint in the default rounding mode); the zero point is added by the caller.
 inline int64_t RequantizeXnnpack(int64_t acc, float in_scale, float filter_scale, float out_scale) {
