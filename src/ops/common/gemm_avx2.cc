@@ -178,6 +178,19 @@ void GemmQRequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int 
   if (rows > 3) rq.Row(t.c30, t.c31, cols, out + 3 * static_cast<size_t>(out_stride));
 }
 
+// The `cols` (<= 16) first floats of y0:y1 to o; nothing past o[cols - 1] is written.
+inline void StoreRowF(__m256 y0, __m256 y1, int cols, float* o) {
+  if (cols == 16) {
+    _mm256_storeu_ps(o, y0);
+    _mm256_storeu_ps(o + 8, y1);
+  } else {
+    alignas(32) float tmp[16];
+    _mm256_store_ps(tmp, y0);
+    _mm256_store_ps(tmp + 8, y1);
+    std::memcpy(o, tmp, sizeof(float) * (static_cast<size_t>(cols) & 15u));
+  }
+}
+
 // 6 rows x 16 channels of FMA in named accumulators; bias added and the activation clamp applied at the end (NaN
 // propagates, as in conv::ClampFloat).
 struct RowStoreF {
@@ -187,15 +200,7 @@ struct RowStoreF {
     // max/min return their second operand when either is NaN: NaN sums pass through like the reference's clamp.
     const __m256 y0 = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(c0, bias0)));
     const __m256 y1 = _mm256_min_ps(hi, _mm256_max_ps(lo, _mm256_add_ps(c1, bias1)));
-    if (cols == 16) {
-      _mm256_storeu_ps(o, y0);
-      _mm256_storeu_ps(o + 8, y1);
-    } else {
-      alignas(32) float tmp[16];
-      _mm256_store_ps(tmp, y0);
-      _mm256_store_ps(tmp + 8, y1);
-      std::memcpy(o, tmp, sizeof(float) * cols);
-    }
+    StoreRowF(y0, y1, cols, o);
   }
 };
 
@@ -277,15 +282,7 @@ struct HybridRow {
   void operator()(__m256i acc0, __m256i acc1, float row_scale, float* o) const {
     const __m256 rs = _mm256_set1_ps(row_scale);
     const __m256 y0 = Half(acc0, cs0, b0, rs), y1 = Half(acc1, cs1, b1, rs);
-    if (cols == 16) {
-      _mm256_storeu_ps(o, y0);
-      _mm256_storeu_ps(o + 8, y1);
-    } else {
-      alignas(32) float tmp[16];
-      _mm256_store_ps(tmp, y0);
-      _mm256_store_ps(tmp + 8, y1);
-      std::memcpy(o, tmp, sizeof(float) * cols);
-    }
+    StoreRowF(y0, y1, cols, o);
   }
 };
 
