@@ -197,6 +197,18 @@ inline size_t QuantizedScratchPerThread(const PackedQ& w) {
   return static_cast<size_t>(ChunkPanels(w)) * kMrQ * 2 * w.k_pairs;
 }
 
+// Calls run(p, len) for each maximal run of a row's segments that continue each other in memory (the taps of one
+// filter row inside the image), in order; p == nullptr is a run of `len` padding values.
+template <typename T, typename Run>
+void ForEachRun(const T* const* segs, int segments, int seg_len, Run&& run) {
+  for (int s = 0; s < segments;) {
+    const T* p = segs[s];
+    int len = seg_len;
+    for (++s; s < segments && p != nullptr && segs[s] == p + len; ++s) len += seg_len;
+    run(p, len);
+  }
+}
+
 // Converts one panel of quantized rows to the int16 A operand of gemm_q: row r (< rows) is the concatenation of
 // its runs from src[r] with offset[r] added (padding runs 0); rows beyond `rows` and the pair padding are 0.
 // T = int16_t: the runs are already widened (offset included; `offset` must be 0) and are copied.
@@ -209,11 +221,7 @@ void WidenPanel(const Kernels& kern, const T* (*src)[kMaxSegments], int rows, in
       for (int i = 0; i < a_stride; ++i) dst[i] = 0;
       continue;
     }
-    // Runs that continue each other in memory (the taps of one filter row inside the image) convert as one.
-    for (int s = 0; s < segments;) {
-      const T* p = src[r][s];
-      int len = seg_len;
-      for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
+    ForEachRun(src[r], segments, seg_len, [&](const T* p, int len) {
       if (p == nullptr) {
         for (int i = 0; i < len; ++i) dst[i] = 0;
       } else if constexpr (std::is_same_v<T, int16_t>) {
@@ -226,7 +234,7 @@ void WidenPanel(const Kernels& kern, const T* (*src)[kMaxSegments], int rows, in
         kern.widen_s8(p, len, offset[r], dst);
       }
       dst += len;
-    }
+    });
     for (int i = segments * seg_len; i < a_stride; ++i) scratch[r * a_stride + i] = 0;
   }
 }
@@ -353,17 +361,10 @@ void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int se
             }
             float* dst = panel_scratch + static_cast<size_t>(r) * w.k;
             ptr[r] = dst;
-            for (int s = 0; s < segments;) {
-              const float* p = src[r][s];
-              int len = seg_len;
-              for (++s; s < segments && p != nullptr && src[r][s] == p + len; ++s) len += seg_len;
-              if (p == nullptr) {
-                for (int i = 0; i < len; ++i) dst[i] = 0.0f;
-              } else {
-                for (int i = 0; i < len; ++i) dst[i] = p[i];
-              }
+            ForEachRun(src[r], segments, seg_len, [&](const float* p, int len) {
+              for (int i = 0; i < len; ++i) dst[i] = p == nullptr ? 0.0f : p[i];
               dst += len;
-            }
+            });
           }
         },
         [&](int b, int panel, int slot) {
