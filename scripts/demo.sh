@@ -40,7 +40,7 @@ section "3. train a float model ($arch, $epochs epochs, Adam, seed 42)"
 
 section "4. prune to 50% sparsity while fine-tuning ($prune_epochs epochs, 1x4 blocks), int8 in the sparse format"
 "$liteopt" prune "$out/model_float.tflite" --data "$out/data/train.csv" --val "$out/data/val.csv" \
-  --epochs "$prune_epochs" --batch 64 --lr 0.001 --lr-schedule cosine --target-sparsity 0.5 --block 1x4 \
+  --epochs "$prune_epochs" --target-sparsity 0.5 --block 1x4 \
   --int8 --representative-data "$out/data/train.csv" -o "$out/model_pruned_int8.tflite"
 
 section "5. post-training quantization of the pruned model: every variant and its report, one command"
