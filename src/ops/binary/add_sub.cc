@@ -5,10 +5,12 @@
 //   scaled_i = MBQMSmallerThanOneExp((q_i - zp_i) << 20, input_i multiplier)
 //   out = MBQM(scaled_1 +/- scaled_2, output multiplier) + zp_out, clamped to the fused-activation range.
 // The multipliers are computed in double from the float scales, as add.cc does.
-// ADD also takes int16 (TFLite's 16x8 mode) on the same general path with left_shift = 15, which add.cc uses when
-// the op's pot_scale_int16 option is false (what the converter writes) or a scale is not a power of two; zero
-// points must be 0. Its power-of-two-only int16 path (pot_scale_int16 with all scales powers of two, meant for LSTM
-// cells) is not implemented and rejected in prepare.
+// Both also take int16 (TFLite's 16x8 mode) on the same general path with left_shift = 15, which add.cc and sub.cc
+// use when the op's pot_scale_int16 option is false (what the converter writes) or a scale is not a power of two;
+// zero points must be 0. SUB's int16 path subtracts the two rescaled inputs like its 8-bit one (sub.cc's
+// reference Sub / BroadcastQuantSubSlow and optimized_integer_ops::Sub agree on that). Their power-of-two-only
+// int16 path (pot_scale_int16 with all scales powers of two, meant for LSTM cells) is not implemented and rejected
+// in prepare.
 // When the official runtime's XNNPACK delegate takes the op (8-bit, scale ratios s_i / s_out in [2^-10, 2^8)),
 // XNNPACK's vadd arithmetic is used instead, see ops/common/xnnpack_compat.h.
 #include <algorithm>
@@ -40,21 +42,20 @@ bool PowerOfTwo(float scale) {
   return std::abs(x_log2 - std::round(x_log2)) < 1e-3f;
 }
 
-// int16 ADD (16x8): symmetric operands; add.cc's power-of-two path is not implemented.
-Status CheckInt16Add(const KernelContext& ctx, const TensorRef& in1, const TensorRef& in2, const TensorRef& out) {
-  if (in1.zero_point() != 0 || in2.zero_point() != 0 || out.zero_point() != 0)
-    return ctx.Error("int16 inputs and output need zero point 0, found " + std::to_string(in1.zero_point()) + ", " +
-                     std::to_string(in2.zero_point()) + " and " + std::to_string(out.zero_point()));
+// int16 ADD / SUB (16x8): the power-of-two path of add.cc and sub.cc is not implemented.
+Status CheckInt16General(const KernelContext& ctx, const TensorRef& in1, const TensorRef& in2, const TensorRef& out,
+                         bool subtract) {
   if (ctx.options().pot_scale_int16 && PowerOfTwo(in1.scale()) && PowerOfTwo(in2.scale()) && PowerOfTwo(out.scale()))
-    return ctx.Error("int16 ADD with pot_scale_int16 and power-of-two scales (TFLite's LSTM-only path) is not "
-                     "supported; write the op with pot_scale_int16 = false");
+    return ctx.Error(std::string("int16 ") + (subtract ? "SUB" : "ADD") +
+                     " with pot_scale_int16 and power-of-two scales (TFLite's LSTM-only path) is not supported; "
+                     "write the op with pot_scale_int16 = false");
   return Status::Ok();
 }
 
 Status PrepareAddSub(KernelContext& ctx, bool subtract) {
   auto s = std::make_unique<AddSubState>();
   s->subtract = subtract;
-  LITEOPT_RETURN_IF_ERROR(binary::PrepareCommon(ctx, s.get(), /*allow_int16=*/!subtract));
+  LITEOPT_RETURN_IF_ERROR(binary::PrepareCommon(ctx, s.get()));
   const TensorRef& in1 = *ctx.input(0);
   const TensorRef& in2 = *ctx.input(1);
   const TensorRef& out = *ctx.output(0);
@@ -64,7 +65,7 @@ Status PrepareAddSub(KernelContext& ctx, bool subtract) {
     case DType::kInt32:
       break;
     default: {
-      if (in1.dtype == DType::kInt16) LITEOPT_RETURN_IF_ERROR(CheckInt16Add(ctx, in1, in2, out));
+      if (in1.dtype == DType::kInt16) LITEOPT_RETURN_IF_ERROR(CheckInt16General(ctx, in1, in2, out, subtract));
       s->left_shift = in1.dtype == DType::kInt16 ? 15 : 20;
       const double twice_max_input_scale = 2.0 * static_cast<double>(std::max(in1.scale(), in2.scale()));
       const double real_input1_multiplier = static_cast<double>(in1.scale()) / twice_max_input_scale;

@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <limits>
+#include <string>
 
 #include "base/quant_math.h"
 #include "ops/common/broadcast.h"
@@ -56,8 +57,8 @@ inline void ActivationRangeInt32(int activation, int32_t* act_min, int32_t* act_
 }
 
 // What ADD, SUB and MUL prepare alike: the broadcast plan, the fused-activation range (float, int32, or quantized
-// with the output's parameters) and, for int8/uint8 (and int16 where the op allows it), per-tensor quantization and
-// the zero-point offsets.
+// with the output's parameters) and, for int8/uint8/int16, per-tensor quantization and the zero-point offsets.
+// int16 operands (TFLite's 16x8 mode) are symmetric: add.cc, sub.cc and mul.cc require zero point 0 on all three.
 struct CommonParams {
   BroadcastPlan plan;
   int32_t input1_offset = 0, input2_offset = 0, output_offset = 0;
@@ -65,14 +66,9 @@ struct CommonParams {
   float f_min = 0.0f, f_max = 0.0f;
 };
 
-inline Status PrepareCommon(KernelContext& ctx, CommonParams* p, bool allow_int16 = false) {
-  if (allow_int16) {
-    LITEOPT_RETURN_IF_ERROR(PrepareBinaryShapes(
-        ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kInt16}, &p->plan));
-  } else {
-    LITEOPT_RETURN_IF_ERROR(
-        PrepareBinaryShapes(ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, &p->plan));
-  }
+inline Status PrepareCommon(KernelContext& ctx, CommonParams* p) {
+  LITEOPT_RETURN_IF_ERROR(PrepareBinaryShapes(
+      ctx, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kInt16}, &p->plan));
   LITEOPT_RETURN_IF_ERROR(CheckFusedActivation(ctx));
   const TensorRef& in1 = *ctx.input(0);
   const TensorRef& in2 = *ctx.input(1);
@@ -89,6 +85,9 @@ inline Status PrepareCommon(KernelContext& ctx, CommonParams* p, bool allow_int1
       LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in1, "input 0"));
       LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, in2, "input 1"));
       LITEOPT_RETURN_IF_ERROR(CheckPerTensorQuant(ctx, out, "output"));
+      if (in1.dtype == DType::kInt16 && (in1.zero_point() != 0 || in2.zero_point() != 0 || out.zero_point() != 0))
+        return ctx.Error("int16 inputs and output need zero point 0, found " + std::to_string(in1.zero_point()) +
+                         ", " + std::to_string(in2.zero_point()) + " and " + std::to_string(out.zero_point()));
       p->input1_offset = -in1.zero_point();
       p->input2_offset = -in2.zero_point();
       p->output_offset = out.zero_point();

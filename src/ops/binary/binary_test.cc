@@ -195,7 +195,7 @@ TEST(ElemBinary, AddInt8OutsideXnnpackRangeUsesTfliteFormula) {
 }
 
 // 16x8 ADD: TFLite's general path with left_shift 15 (never XNNPACK's), broadcast, fused RELU; within 1 LSB of
-// real arithmetic. The power-of-two path of pot_scale_int16, non-zero zero points and int16 SUB are rejected.
+// real arithmetic. The power-of-two path of pot_scale_int16 and non-zero zero points are rejected.
 TEST(ElemBinary, AddInt16MatchesTfliteGeneralPath) {
   const auto a = RandomValues<int16_t>(6 * 40, -32768, 32767, 15);
   const auto b = RandomValues<int16_t>(40, -32768, 32767, 16);
@@ -229,7 +229,90 @@ TEST(ElemBinary, AddInt16MatchesTfliteGeneralPath) {
   EXPECT_NE(run(ir::OpType::ADD, true, 0.0078125f, 0).message().find("power-of-two"), std::string::npos);
   EXPECT_TRUE(run(ir::OpType::ADD, false, 0.0078125f, 0).ok());
   EXPECT_NE(run(ir::OpType::ADD, false, 0.001f, 2).message().find("zero point 0"), std::string::npos);
-  EXPECT_NE(run(ir::OpType::SUB, false, 0.001f, 0).message().find("int16"), std::string::npos);
+  EXPECT_TRUE(run(ir::OpType::SUB, false, 0.001f, 0).ok());
+  EXPECT_NE(run(ir::OpType::SUB, true, 0.0078125f, 0).message().find("int16 SUB with pot_scale_int16"),
+            std::string::npos);
+  EXPECT_NE(run(ir::OpType::SUB, false, 0.001f, -1).message().find("zero point 0"), std::string::npos);
+  EXPECT_NE(run(ir::OpType::MUL, false, 0.001f, 3).message().find("zero point 0"), std::string::npos);
+}
+
+// 16x8 SUB: sub.cc's general int16 path (the two rescaled inputs subtracted, left_shift 15) with either input
+// broadcast and fused RELU6; within 1 LSB of real arithmetic, and saturating at the ends of the int16 range.
+TEST(ElemBinary, SubInt16MatchesTfliteGeneralPath) {
+  const auto a = RandomValues<int16_t>(5 * 36, -32768, 32767, 17);
+  const auto b = RandomValues<int16_t>(36, -32768, 32767, 18);
+  const float sa = 0.00041f, sb = 0.00029f, so = 0.0006f;
+  for (bool swap : {false, true}) {
+    for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu6}) {
+      ir::OpOptions o = Act(act);
+      o.pot_scale_int16 = false;
+      OpTester t(ir::OpType::SUB, o);
+      // swap: the broadcast operand comes first (b - a instead of a - b).
+      if (swap) t.AddInput<int16_t>(DType::kInt16, {36}, b, Quant(sb, 0));
+      t.AddInput<int16_t>(DType::kInt16, {5, 36}, a, Quant(sa, 0));
+      if (!swap) t.AddInput<int16_t>(DType::kInt16, {36}, b, Quant(sb, 0));
+      const int out = t.AddOutput(DType::kInt16, Quant(so, 0));
+      ASSERT_TRUE(t.Run().ok());
+      const auto y = t.Output<int16_t>(out);
+      const int lo = act == ir::Activation::kRelu6 ? 0 : -32768;
+      const int hi = act == ir::Activation::kRelu6 ? static_cast<int>(std::round(6.0f / so)) : 32767;
+      for (int i = 0; i < 5 * 36; ++i) {
+        const int x = swap ? b[i % 36] : a[i], z = swap ? a[i] : b[i % 36];
+        const float sx = swap ? sb : sa, sz = swap ? sa : sb;
+        const int32_t e = TfliteAddModel(x, sx, 0, z, sz, 0, so, 0, true, lo, std::min(hi, 32767), 15);
+        ASSERT_EQ(y[i], e) << "swap=" << swap << " i=" << i;
+        const double real = (static_cast<double>(sx) * x - static_cast<double>(sz) * z) / so;
+        ASSERT_LE(std::fabs(e - std::clamp(std::round(real), static_cast<double>(lo), std::min(hi, 32767) * 1.0)),
+                  1.0)
+            << i;
+      }
+    }
+  }
+  // One scale everywhere: exact differences, saturated at both ends (32767 - (-32768) and -32768 - 32767).
+  ir::OpOptions o;
+  o.pot_scale_int16 = false;
+  OpTester t(ir::OpType::SUB, o);
+  t.AddInput<int16_t>(DType::kInt16, {5}, {32767, -32768, 100, -7, 0}, Quant(0.001f, 0));
+  t.AddInput<int16_t>(DType::kInt16, {5}, {-32768, 32767, 40, -7, -32768}, Quant(0.001f, 0));
+  const int out = t.AddOutput(DType::kInt16, Quant(0.001f, 0));
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.Output<int16_t>(out), (std::vector<int16_t>{32767, -32768, 60, 0, 32767}));
+}
+
+// 16x8 MUL: TFLite's MBQM(q1 * q2, s1 * s2 / s_out) (never XNNPACK's float path), broadcast, fused RELU; within 1 LSB
+// of the real product, and saturating (-32768 * -32768 is 2^30 before rescaling).
+TEST(ElemBinary, MulInt16MatchesTfliteFormula) {
+  const auto a = RandomValues<int16_t>(4 * 3 * 10, -32768, 32767, 19);
+  const auto b = RandomValues<int16_t>(3 * 1, -32768, 32767, 20);
+  const float sa = 0.0002f, sb = 0.00013f, so = 0.00005f;
+  for (ir::Activation act : {ir::Activation::kNone, ir::Activation::kRelu}) {
+    OpTester t(ir::OpType::MUL, Act(act));
+    t.AddInput<int16_t>(DType::kInt16, {4, 3, 10}, a, Quant(sa, 0));
+    t.AddInput<int16_t>(DType::kInt16, {3, 1}, b, Quant(sb, 0));
+    const int out = t.AddOutput(DType::kInt16, Quant(so, 0));
+    ASSERT_TRUE(t.Run().ok());
+    EXPECT_EQ(t.OutputShape(out), (std::vector<int32_t>{4, 3, 10}));
+    const auto y = t.Output<int16_t>(out);
+    const int lo = act == ir::Activation::kRelu ? 0 : -32768;
+    const float m = sa * sb / so;
+    int saturated = 0;
+    for (int i = 0; i < 4 * 3 * 10; ++i) {
+      const int bv = b[(i / 10) % 3];
+      const int64_t e = std::clamp<int64_t>(TfliteMbqm(int64_t{a[i]} * bv, m), lo, 32767);
+      ASSERT_EQ(y[i], e) << i;
+      const double real = static_cast<double>(sa) * a[i] * sb * bv / so;
+      ASSERT_LE(std::fabs(e - std::clamp(std::round(real), static_cast<double>(lo), 32767.0)), 1.0) << i;
+      saturated += (e == 32767 || e == -32768) ? 1 : 0;
+    }
+    EXPECT_GT(saturated, 0) << "the case must reach the ends of the int16 range";
+  }
+  OpTester t(ir::OpType::MUL);
+  t.AddInput<int16_t>(DType::kInt16, {4}, {-32768, -32768, 32767, 3}, Quant(1.0f / 32768, 0));
+  t.AddInput<int16_t>(DType::kInt16, {4}, {-32768, 32767, 32767, -5}, Quant(1.0f / 32768, 0));
+  const int out = t.AddOutput(DType::kInt16, Quant(1.0f / 32768, 0));
+  ASSERT_TRUE(t.Run().ok());
+  // (-1) * (-1) = 1 saturates at 32767; -1 * 0.99997 = -0.99997 -> -32767; 3 * -5 / 32768 rounds to -0 = 0.
+  EXPECT_EQ(t.Output<int16_t>(out), (std::vector<int16_t>{32767, -32767, 32766, 0}));
 }
 
 TEST(ElemBinary, MulInt8MatchesFloatRoundEvenModel) {

@@ -1,6 +1,7 @@
-// MUL: float32, int32, int8/uint8. Quantized (kernels/mul.cc, reference/integer_ops/mul.h):
+// MUL: float32, int32, int8/uint8/int16. Quantized (kernels/mul.cc, reference/integer_ops/mul.h):
 //   out = MBQM((q1 - zp1) * (q2 - zp2), M = s1 * s2 / s_out) + zp_out, clamped to the fused-activation range.
 // mul.cc evaluates s1 * s2 / s_out in float (the scales are floats) before encoding it; so do we.
+// int16 (TFLite's 16x8 mode, op version 4) is the same formula with zero points 0: |q1 * q2| <= 2^30 fits in int32.
 // When the official runtime's XNNPACK delegate takes the op (8-bit, s1 * s2 / s_out in [2^-16, 2^8)), XNNPACK's
 // float requantization with round-to-nearest-even is used instead, see ops/common/xnnpack_compat.h.
 #include "base/quant_math.h"
@@ -31,7 +32,8 @@ Status PrepareMul(KernelContext& ctx) {
     default: {
       const float real_multiplier = in1.scale() * in2.scale() / out.scale();
       qmath::QuantizeMultiplier(static_cast<double>(real_multiplier), &s->output_multiplier, &s->output_shift);
-      s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && xnn::MulSupported(in1.scale(), in2.scale(), out.scale());
+      s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && in1.dtype != DType::kInt16 &&
+                   xnn::MulSupported(in1.scale(), in2.scale(), out.scale());
       if (s->use_xnn) {
         s->xnn_scale = real_multiplier;
         xnn::ActivationRange(act, out.dtype, out.scale(), out.zero_point(), &s->act_min, &s->act_max);
@@ -93,6 +95,9 @@ void EvalMul(KernelContext& ctx) {
       break;
     case DType::kUInt8:
       EvalQuantized<uint8_t>(s, in1.as<uint8_t>(), in2.as<uint8_t>(), out.as<uint8_t>());
+      break;
+    case DType::kInt16:
+      EvalQuantized<int16_t>(s, in1.as<int16_t>(), in2.as<int16_t>(), out.as<int16_t>());
       break;
     default:
       break;

@@ -17,26 +17,43 @@ const Kernels& Get();  // gemm_neon.cc
 }  // namespace neon
 #endif
 
-template <typename T>
-void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out) {
-  out->n = n;
-  out->k = k;
-  out->k_pairs = (k + 1) / 2;
-  out->blocks = (n + kNr - 1) / kNr;
-  out->data.assign(static_cast<size_t>(out->blocks) * out->k_pairs * kNr * 2, 0);
-  out->bias.assign(static_cast<size_t>(out->blocks) * kNr, 0);
+namespace {
+
+// The packed layout of PackedQ into `data` (int16 or int8 elements; the values must fit).
+template <typename Elem, typename T>
+void PackInto(const T* filter, int n, int k, int32_t filter_offset, const PackedQ& shape, std::vector<Elem>* data) {
+  data->assign(static_cast<size_t>(shape.blocks) * shape.k_pairs * kNr * 2, 0);
   for (int c = 0; c < n; ++c) {
     const int b = c / kNr, cc = c % kNr;
     for (int kk = 0; kk < k; ++kk) {
       const int p = kk / 2, j = kk % 2;
-      out->data[((static_cast<size_t>(b) * out->k_pairs + p) * kNr + cc) * 2 + j] =
-          static_cast<int16_t>(static_cast<int32_t>(filter[static_cast<size_t>(c) * k + kk]) + filter_offset);
+      (*data)[((static_cast<size_t>(b) * shape.k_pairs + p) * kNr + cc) * 2 + j] =
+          static_cast<Elem>(static_cast<int32_t>(filter[static_cast<size_t>(c) * k + kk]) + filter_offset);
     }
-    if (bias != nullptr) out->bias[c] = bias[c];
   }
 }
-template void PackQuantizedWeights<int8_t>(const int8_t*, int, int, int32_t, const int32_t*, PackedQ*);
-template void PackQuantizedWeights<uint8_t>(const uint8_t*, int, int, int32_t, const int32_t*, PackedQ*);
+
+}  // namespace
+
+template <typename T>
+void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out,
+                          bool one_row) {
+  out->n = n;
+  out->k = k;
+  out->k_pairs = (k + 1) / 2;
+  out->blocks = (n + kNr - 1) / kNr;
+  out->data.clear();
+  out->data8.clear();
+  if (std::is_same_v<T, int8_t> && one_row && filter_offset == 0) {
+    PackInto(filter, n, k, 0, *out, &out->data8);
+  } else {
+    PackInto(filter, n, k, filter_offset, *out, &out->data);
+  }
+  out->bias.assign(static_cast<size_t>(out->blocks) * kNr, 0);
+  if (bias != nullptr) std::copy(bias, bias + n, out->bias.begin());
+}
+template void PackQuantizedWeights<int8_t>(const int8_t*, int, int, int32_t, const int32_t*, PackedQ*, bool);
+template void PackQuantizedWeights<uint8_t>(const uint8_t*, int, int, int32_t, const int32_t*, PackedQ*, bool);
 
 void PackFloatWeights(const float* filter, int n, int k, const float* bias, PackedF* out) {
   out->n = n;
@@ -68,8 +85,9 @@ void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
 }
 
 void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<float>& per_channel_scale,
-                          const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out) {
-  PackQuantizedWeights(filter, n, k, 0, nullptr, packed);
+                          const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out,
+                          bool one_row) {
+  PackQuantizedWeights(filter, n, k, 0, nullptr, packed, one_row);
   const size_t padded = static_cast<size_t>(packed->blocks) * kNr;
   out->channel_scale.assign(padded, 1.0f);
   std::copy(per_channel_scale.begin(), per_channel_scale.end(), out->channel_scale.begin());
@@ -90,6 +108,17 @@ void DequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
       out[static_cast<size_t>(r) * out_stride + c] = conv::ClampFloat(v, e.lo, e.hi);
     }
   }
+}
+
+void GemvQPortable(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc) {
+  uint32_t sum[kNr] = {};  // wrapping, as the reference's accumulator
+  for (int p = 0; p < k_pairs; ++p) {
+    const int8_t* bp = b + static_cast<size_t>(p) * kNr * 2;
+    const int32_t a0 = a[2 * p], a1 = a[2 * p + 1];
+    for (int c = 0; c < kNr; ++c)
+      sum[c] += static_cast<uint32_t>(a0 * bp[2 * c]) + static_cast<uint32_t>(a1 * bp[2 * c + 1]);
+  }
+  for (int c = 0; c < kNr; ++c) acc[c] = static_cast<int32_t>(sum[c]);
 }
 
 namespace {
@@ -146,7 +175,8 @@ void GemmQDequantPortable(int k_pairs, const int16_t* a, int lda, const int16_t*
 
 const Kernels kPortable = {Isa::kPortable,         &GemmQPortable,        &WidenPortable<int8_t>,
                            &WidenPortable<uint8_t>, &RequantPortable,      &GemmQRequantPortable,
-                           &GemmFPortable,          &DequantPortable,      &GemmQDequantPortable};
+                           &GemmFPortable,          &DequantPortable,      &GemmQDequantPortable,
+                           &GemvQPortable};
 
 }  // namespace
 

@@ -40,13 +40,20 @@ constexpr float kF32Tolerance = 1e-5f;
 
 // Quantized weights: for block b, pair p (k = 2p, 2p+1) and channel c: data[((b * k_pairs + p) * kNr + c) * 2 + j]
 // = filter[b * kNr + c][2p + j] + filter_offset (0 beyond N or K). bias: [blocks * kNr], 0-padded (0 if absent).
+// A layer that multiplies one row at a time (M == 1: a classifier on batch 1) is a matrix-vector product that reads
+// every weight once per row, so its speed is the bytes read: when the values fit int8 (int8 filter, filter_offset
+// 0, as TFLite's int8 spec has them) they are stored in data8, same layout, instead of data, and widened to int16
+// in the kernel (Kernels::gemv_q); RunQuantized and RunHybrid then run row by row.
 struct PackedQ {
   int n = 0, k = 0, k_pairs = 0, blocks = 0;
   std::vector<int16_t> data;
+  std::vector<int8_t> data8;  // instead of data for a one-row layer (see above); empty otherwise
   std::vector<int32_t> bias;
 };
+// one_row: the layer runs on one row (M == 1), so int8 storage is chosen where the values allow it.
 template <typename T>
-void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out);
+void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out,
+                          bool one_row = false);
 
 // Float weights: data[(b * k + kk) * kNr + c] = filter[b * kNr + c][kk] (0 beyond N). bias [blocks * kNr].
 struct PackedF {
@@ -84,7 +91,8 @@ struct HybridWeights {
 // Packs the int8 filter [n][k] (no offset, no int32 bias) into `packed` and fills `out`; per_channel_scale empty
 // for a per-tensor filter; bias nullptr when absent; [lo, hi] the fused activation's range.
 void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<float>& per_channel_scale,
-                          const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out);
+                          const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out,
+                          bool one_row = false);
 
 // The per-ISA microkernels. All pointers are to valid memory for the full tile (kMr rows, kNr channels); `rows`
 // and `cols` bound what is stored.
@@ -114,6 +122,9 @@ struct Kernels {
   // gemm_q then dequant of the tile (row_scale: kMrQ entries), in one call.
   void (*gemm_q_dequant)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
                          const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride);
+  // One row, one block of int8-stored weights (PackedQ::data8): acc[c] = sum over p < k_pairs of a[2p] * b[p][c][0]
+  // + a[2p + 1] * b[p][c][1] (int32, wrapping) for c < kNr.
+  void (*gemv_q)(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc);
 };
 
 // The kernels of `isa` (which must be available).
@@ -122,6 +133,9 @@ const Kernels& KernelsFor(Isa isa);
 // Portable hybrid scaling of a tile (the reference's expressions); same contract as Kernels::dequant.
 void DequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
                      const HybridEpilogue& e, float* out, int out_stride);
+
+// Portable one-row product of int8-stored weights; same contract as Kernels::gemv_q.
+void GemvQPortable(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc);
 
 // Portable requantization of a tile (conv::Requantize per element), the fallback of every ISA for the fixed-point
 // formula. Same contract as Kernels::requant.
@@ -209,9 +223,31 @@ void ForEachRun(const T* const* segs, int segments, int seg_len, Run&& run) {
   }
 }
 
-// Converts one panel of quantized rows to the int16 A operand of gemm_q: row r (< rows) is the concatenation of
-// its runs from src[r] with offset[r] added (padding runs 0); rows beyond `rows` and the pair padding are 0.
-// T = int16_t: the runs are already widened (offset included; `offset` must be 0) and are copied.
+// Converts one quantized row to the int16 A operand of gemm_q / gemv_q: the concatenation of its runs `segs` with
+// `offset` added (padding runs 0), then 0 up to a_stride. T = int16_t: the runs are already widened (offset
+// included; `offset` must be 0) and are copied.
+template <typename T>
+void WidenRow(const Kernels& kern, const T* const* segs, int segments, int seg_len, int32_t offset, int a_stride,
+              int16_t* dst) {
+  int16_t* const row = dst;
+  ForEachRun(segs, segments, seg_len, [&](const T* p, int len) {
+    if (p == nullptr) {
+      for (int i = 0; i < len; ++i) dst[i] = 0;
+    } else if constexpr (std::is_same_v<T, int16_t>) {
+      std::memcpy(dst, p, sizeof(int16_t) * static_cast<size_t>(len));
+    } else if (len < 16) {  // short runs (few input channels): not worth a call
+      for (int i = 0; i < len; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(p[i]) + offset);
+    } else if constexpr (std::is_same_v<T, uint8_t>) {
+      kern.widen_u8(p, len, offset, dst);
+    } else {
+      kern.widen_s8(p, len, offset, dst);
+    }
+    dst += len;
+  });
+  for (int i = segments * seg_len; i < a_stride; ++i) row[i] = 0;
+}
+
+// Converts one panel of quantized rows (WidenRow of row r < rows with offset[r]); rows beyond `rows` are 0.
 template <typename T>
 void WidenPanel(const Kernels& kern, const T* (*src)[kMaxSegments], int rows, int segments, int seg_len,
                 const int32_t* offset, int a_stride, int16_t* scratch) {
@@ -219,24 +255,33 @@ void WidenPanel(const Kernels& kern, const T* (*src)[kMaxSegments], int rows, in
     int16_t* dst = scratch + r * a_stride;
     if (r >= rows) {
       for (int i = 0; i < a_stride; ++i) dst[i] = 0;
-      continue;
+    } else {
+      WidenRow<T>(kern, src[r], segments, seg_len, offset[r], a_stride, dst);
     }
-    ForEachRun(src[r], segments, seg_len, [&](const T* p, int len) {
-      if (p == nullptr) {
-        for (int i = 0; i < len; ++i) dst[i] = 0;
-      } else if constexpr (std::is_same_v<T, int16_t>) {
-        std::memcpy(dst, p, sizeof(int16_t) * static_cast<size_t>(len));
-      } else if (len < 16) {  // short runs (few input channels): not worth a call
-        for (int i = 0; i < len; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(p[i]) + offset[r]);
-      } else if constexpr (std::is_same_v<T, uint8_t>) {
-        kern.widen_u8(p, len, offset[r], dst);
-      } else {
-        kern.widen_s8(p, len, offset[r], dst);
-      }
-      dst += len;
-    });
-    for (int i = segments * seg_len; i < a_stride; ++i) scratch[r * a_stride + i] = 0;
   }
+}
+
+// The matrix-vector path of int8-stored weights (PackedQ::data8): row by row, each row widened with
+// offset_of(row) into the thread's scratch, then epilogue(row, block, acc) for every weight block of the task with
+// acc the block's kNr int32 sums. Threads split the rows, or the blocks when there are few rows.
+template <typename T, typename Fill, typename OffsetOf, typename Epilogue>
+void RunRowsInt8Weights(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, Fill&& fill,
+                        OffsetOf&& offset_of, int16_t* scratch_all, ThreadPool* pool, Epilogue&& epilogue) {
+  const int a_stride = 2 * w.k_pairs;
+  const Split sp = SplitWork(m, w.blocks, pool);
+  ForEachTask(sp, m, w.blocks, pool, [&](int r_begin, int r_end, int b_begin, int b_end, int thread) {
+    int16_t* row = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
+    const T* src[kMrQ][kMaxSegments];
+    alignas(32) int32_t acc[kNr];
+    for (int r = r_begin; r < r_end; ++r) {
+      fill(r, 1, src);
+      WidenRow<T>(kern, src[0], segments, seg_len, offset_of(r), a_stride, row);
+      for (int b = b_begin; b < b_end; ++b) {
+        kern.gemv_q(w.k_pairs, row, w.data8.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, acc);
+        epilogue(r, b, acc);
+      }
+    }
+  });
 }
 
 // Quantized GEMM over M rows: fill(m0, rows, src) sets src[r][s] for the panel's rows; the panel is converted to
@@ -247,6 +292,16 @@ template <typename In = void, typename Fill, typename Out>
 void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int32_t input_offset,
                   const QuantEpilogue& e, Fill&& fill, int16_t* scratch_all, Out* out, ThreadPool* pool) {
   using T = std::conditional_t<std::is_void_v<In>, Out, In>;
+  if (!w.data8.empty()) {
+    RunRowsInt8Weights<T>(
+        kern, w, m, segments, seg_len, fill, [&](int) { return input_offset; }, scratch_all, pool,
+        [&](int r, int b, const int32_t* acc) {
+          const int c0 = b * kNr;
+          kern.requant(acc, kNr, 1, w.n - c0 < kNr ? w.n - c0 : kNr, w.bias.data() + c0, c0, e,
+                       reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(r) * w.n + c0, w.n);
+        });
+    return;
+  }
   const int a_stride = 2 * w.k_pairs;
   const int panels = (m + kMrQ - 1) / kMrQ;
   const int32_t offsets[kMrQ] = {input_offset, input_offset, input_offset, input_offset};
@@ -282,6 +337,16 @@ template <typename Fill>
 void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int rows_per_group,
                const int32_t* zero_point, const float* scaling_factor, const HybridEpilogue& e, Fill&& fill,
                int16_t* scratch_all, float* out, ThreadPool* pool) {
+  if (!w.data8.empty()) {
+    RunRowsInt8Weights<int8_t>(
+        kern, w, m, segments, seg_len, fill, [&](int r) { return -zero_point[r / rows_per_group]; }, scratch_all,
+        pool, [&](int r, int b, const int32_t* acc) {
+          const int c0 = b * kNr;
+          kern.dequant(acc, kNr, 1, w.n - c0 < kNr ? w.n - c0 : kNr, scaling_factor + r / rows_per_group, c0, e,
+                       out + static_cast<size_t>(r) * w.n + c0, w.n);
+        });
+    return;
+  }
   const int a_stride = 2 * w.k_pairs;
   const int panels = (m + kMrQ - 1) / kMrQ;
   const Split sp = SplitWork(panels, w.blocks, pool);

@@ -291,8 +291,9 @@ void GemmQDequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int 
   for (int r = 0; r < rows; ++r) row(t.c[r], row_scale[r], out + static_cast<size_t>(r) * out_stride);
 }
 
-const Kernels kNeonKernels = {Isa::kNeon, &GemmQ,  &WidenS8, &WidenU8,     &Requant,
-                              &GemmQRequant, &GemmF, &Dequant, &GemmQDequant};
+// gemv_q: the portable loop (compiled for aarch64, where int8 one-row layers usually take the sdot path).
+const Kernels kNeonKernels = {Isa::kNeon,   &GemmQ, &WidenS8, &WidenU8,      &Requant,
+                              &GemmQRequant, &GemmF, &Dequant, &GemmQDequant, &GemvQPortable};
 
 }  // namespace
 

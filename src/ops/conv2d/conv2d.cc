@@ -80,12 +80,15 @@ void PreparePaddedInput(Conv2DState* s) {
   s->padded.assign(static_cast<size_t>(s->batches) * s->padded_h * s->padded_w * s->input_depth, 0);
 }
 
+// One output pixel (a classifier on a 1x1 map, batch 1): the GEMM is a matrix-vector product (gemm::PackedQ).
+bool OneRow(const Conv2DState& s) { return int64_t{s.batches} * s.output_height * s.output_width == 1; }
+
 // The hybrid GEMM's packed weights, channel scales, bias and epilogue.
 void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
   const int k = s->filter_height * s->filter_width * s->input_depth;
   gemm::PrepareHybridWeights(filter.as<int8_t>(), s->output_depth, k, s->per_channel_scale,
                              bias != nullptr ? bias->as<float>() : nullptr, s->float_activation_min,
-                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm);
+                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm, OneRow(*s));
   s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
 }
 
@@ -105,7 +108,7 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
                              bias ? bias->as<int32_t>() : nullptr, static_cast<int>(threads), &s->packed_dot))
         break;
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
-                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q);
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q, OneRow(*s));
       s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
       PreparePaddedInput(s);
       break;

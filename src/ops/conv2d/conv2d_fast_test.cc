@@ -78,6 +78,9 @@ std::vector<Case> Cases() {
   add(1, 14, 14, 32, 1, 1, 64, 1, 1, true, A::kRelu6, true, true);
   add(1, 13, 13, 96, 1, 1, 24, 1, 1, true, A::kNone, true, true);
   add(1, 5, 5, 520, 3, 3, 20, 1, 1, true, A::kNone, false, true);
+  // One output pixel (the matrix-vector path, int8-stored weights): an odd number of k pairs, and padding taps.
+  add(1, 3, 3, 5, 3, 3, 40, 1, 1, false, A::kRelu6, true, true);
+  add(1, 1, 1, 9, 3, 3, 17, 1, 1, true, A::kNone, true, false);
   std::mt19937 rng(2024);
   const A acts[] = {A::kNone, A::kRelu, A::kRelu6, A::kReluN1To1};
   for (int i = 0; i < 40; ++i) {
