@@ -1,7 +1,7 @@
 // Operator by operator: liteopt's kernels against XNNPACK (Debian libxnnpack-dev) on every CONV_2D and
 // DEPTHWISE_CONV_2D of a model, same shapes, weights and quantization, one thread, interleaved rounds.
 //
-//   liteopt_xnnpack_ops MODEL.tflite [--rounds N] [--runs N]
+//   liteopt_xnnpack_ops MODEL.tflite [--rounds N] [--runs N] [--op K]   (--op: only op K, e.g. under perf)
 //
 // liteopt side: the op alone in a one-op graph run by the interpreter (the kernel it picks at run time, weights
 // packed at prepare, so an invoke is the kernel plus the interpreter's per-op overhead). XNNPACK side: the same op
@@ -153,7 +153,7 @@ std::unique_ptr<XnnOp> CreateXnn(const Graph& g, const Op& op, std::string* erro
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: liteopt_xnnpack_ops MODEL.tflite [--rounds N] [--runs N]\n");
+  std::fprintf(stderr, "usage: liteopt_xnnpack_ops MODEL.tflite [--rounds N] [--runs N] [--op K]\n");
   return 2;
 }
 
@@ -163,9 +163,11 @@ int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string path = argv[1];
   int rounds = 5, runs = 20;
+  long only_op = -1;
   for (int i = 2; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--op") && i + 1 < argc) only_op = std::atol(argv[++i]);
     else return Usage();
   }
   if (rounds < 1 || runs < 1) return Usage();
@@ -187,6 +189,7 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < ops.size(); ++k) {
     const Op& op = ops[k];
     if (op.type != OpType::CONV_2D && op.type != OpType::DEPTHWISE_CONV_2D) continue;
+    if (only_op >= 0 && static_cast<long>(k) != only_op) continue;
     std::string error;
     auto x = CreateXnn(g, op, &error);
     if (!x) {

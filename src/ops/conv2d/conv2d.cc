@@ -368,6 +368,11 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
   }
   const int m = s.batches * s.output_height * s.output_width;
   const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
+  if (s.filter_height == 1 && s.filter_width == 1 && s.output_height == s.input_height &&
+      s.output_width == s.input_width) {  // 1x1, stride 1: the input is the GEMM's A matrix as it is
+    gemm::RunQuantizedDense(*s.fast, s.packed_q, m, input, s.quant.input_offset, e, s.scratch_q.data(), output, pool);
+    return;
+  }
   gemm::RunQuantized(
       *s.fast, s.packed_q, m, s.filter_height * s.filter_width, s.input_depth, s.quant.input_offset, e,
       [&](int m0, int rows, const T* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, input, m0, rows, src); },

@@ -275,12 +275,8 @@ void EvalFastQuantized(FullyConnectedState& s, const T* input, T* output, Thread
       return;
     }
   }
-  gemm::RunQuantized(
-      *s.fast, s.packed_q, s.batches, 1, depth, s.quant.input_offset, e,
-      [&](int m0, int rows, const T* (*src)[gemm::kMaxSegments]) {
-        for (int r = 0; r < rows; ++r) src[r][0] = input + static_cast<size_t>(m0 + r) * depth;
-      },
-      s.scratch_q.data(), output, pool);
+  gemm::RunQuantizedDense(*s.fast, s.packed_q, s.batches, input, s.quant.input_offset, e, s.scratch_q.data(), output,
+                          pool);
 }
 
 void EvalFastFloat(FullyConnectedState& s, const float* input, float* output, ThreadPool* pool) {
