@@ -37,14 +37,14 @@ void PackInto(const T* filter, int n, int k, int32_t filter_offset, const Packed
 
 template <typename T>
 void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out,
-                          bool one_row) {
+                          bool int8_storage) {
   out->n = n;
   out->k = k;
   out->k_pairs = (k + 1) / 2;
   out->blocks = (n + kNr - 1) / kNr;
   out->data.clear();
   out->data8.clear();
-  if (std::is_same_v<T, int8_t> && one_row && filter_offset == 0) {
+  if (std::is_same_v<T, int8_t> && int8_storage && filter_offset == 0) {
     PackInto(filter, n, k, 0, *out, &out->data8);
   } else {
     PackInto(filter, n, k, filter_offset, *out, &out->data);
@@ -86,8 +86,8 @@ void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
 
 void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<float>& per_channel_scale,
                           const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out,
-                          bool one_row) {
-  PackQuantizedWeights(filter, n, k, 0, nullptr, packed, one_row);
+                          bool int8_storage) {
+  PackQuantizedWeights(filter, n, k, 0, nullptr, packed, int8_storage);
   const size_t padded = static_cast<size_t>(packed->blocks) * kNr;
   out->channel_scale.assign(padded, 1.0f);
   std::copy(per_channel_scale.begin(), per_channel_scale.end(), out->channel_scale.begin());
@@ -123,14 +123,15 @@ void GemvQPortable(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc)
 
 namespace {
 
-void GemmQPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc) {
+template <typename W>
+void GemmQPortable(int k_pairs, const int16_t* a, int lda, const W* b, int32_t* acc) {
   // Row by row, each row's pairs read through its own pointer: with the rows in one loop nest, GCC 12's -O2 SLP
   // vectorizer loaded two rows past the fourth (seen as a read past the scratch's end on a 4680-deep panel).
   for (int r = 0; r < kMrQ; ++r) {
     const int16_t* ar = a + static_cast<size_t>(r) * lda;
     uint32_t sum[kNr] = {};
     for (int p = 0; p < k_pairs; ++p) {
-      const int16_t* bp = b + static_cast<size_t>(p) * kNr * 2;
+      const W* bp = b + static_cast<size_t>(p) * kNr * 2;
       const int32_t a0 = ar[2 * p], a1 = ar[2 * p + 1];
       for (int c = 0; c < kNr; ++c)
         sum[c] += static_cast<uint32_t>(a0 * bp[2 * c]) + static_cast<uint32_t>(a1 * bp[2 * c + 1]);
@@ -159,24 +160,34 @@ void WidenPortable(const T* src, int n, int32_t offset, int16_t* dst) {
   for (int i = 0; i < n; ++i) dst[i] = static_cast<int16_t>(static_cast<int32_t>(src[i]) + offset);
 }
 
-void GemmQRequantPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
+template <typename W>
+void GemmQRequantPortable(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols,
                           const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
   int32_t acc[kMrQ * kNr];
   GemmQPortable(k_pairs, a, lda, b, acc);
   RequantPortable(acc, kNr, rows, cols, bias, c0, e, out, out_stride);
 }
 
-void GemmQDequantPortable(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
+template <typename W>
+void GemmQDequantPortable(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols,
                           const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride) {
   int32_t acc[kMrQ * kNr];
   GemmQPortable(k_pairs, a, lda, b, acc);
   DequantPortable(acc, kNr, rows, cols, row_scale, c0, e, out, out_stride);
 }
 
-const Kernels kPortable = {Isa::kPortable,         &GemmQPortable,        &WidenPortable<int8_t>,
-                           &WidenPortable<uint8_t>, &RequantPortable,      &GemmQRequantPortable,
-                           &GemmFPortable,          &DequantPortable,      &GemmQDequantPortable,
-                           &GemvQPortable};
+const Kernels kPortable = {Isa::kPortable,
+                           &GemmQPortable<int16_t>,
+                           &WidenPortable<int8_t>,
+                           &WidenPortable<uint8_t>,
+                           &RequantPortable,
+                           &GemmQRequantPortable<int16_t>,
+                           &GemmFPortable,
+                           &DequantPortable,
+                           &GemmQDequantPortable<int16_t>,
+                           &GemvQPortable,
+                           &GemmQRequantPortable<int8_t>,
+                           &GemmQDequantPortable<int8_t>};
 
 }  // namespace
 

@@ -40,20 +40,20 @@ constexpr float kF32Tolerance = 1e-5f;
 
 // Quantized weights: for block b, pair p (k = 2p, 2p+1) and channel c: data[((b * k_pairs + p) * kNr + c) * 2 + j]
 // = filter[b * kNr + c][2p + j] + filter_offset (0 beyond N or K). bias: [blocks * kNr], 0-padded (0 if absent).
-// A layer that multiplies one row at a time (M == 1: a classifier on batch 1) is a matrix-vector product that reads
-// every weight once per row, so its speed is the bytes read: when the values fit int8 (int8 filter, filter_offset
-// 0, as TFLite's int8 spec has them) they are stored in data8, same layout, instead of data, and widened to int16
-// in the kernel (Kernels::gemv_q); RunQuantized and RunHybrid then run row by row.
+// When the values fit int8 (int8 filter, filter_offset 0, as TFLite's int8 spec has them) and the caller asks for
+// it (Int8Storage below), they are stored in data8, same layout, instead of data, and sign-extended to int16 in the
+// kernels. A layer on one row (M == 1: a classifier on batch 1) then runs as matrix-vector products
+// (Kernels::gemv_q), row by row.
 struct PackedQ {
   int n = 0, k = 0, k_pairs = 0, blocks = 0;
   std::vector<int16_t> data;
-  std::vector<int8_t> data8;  // instead of data for a one-row layer (see above); empty otherwise
+  std::vector<int8_t> data8;  // instead of data with int8 storage (see above); empty otherwise
   std::vector<int32_t> bias;
 };
-// one_row: the layer runs on one row (M == 1), so int8 storage is chosen where the values allow it.
+// int8_storage: store in data8 where the values allow it (see Int8Storage).
 template <typename T>
 void PackQuantizedWeights(const T* filter, int n, int k, int32_t filter_offset, const int32_t* bias, PackedQ* out,
-                          bool one_row = false);
+                          bool int8_storage = false);
 
 // Float weights: data[(b * k + kk) * kNr + c] = filter[b * kNr + c][kk] (0 beyond N). bias [blocks * kNr].
 struct PackedF {
@@ -92,7 +92,7 @@ struct HybridWeights {
 // for a per-tensor filter; bias nullptr when absent; [lo, hi] the fused activation's range.
 void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<float>& per_channel_scale,
                           const float* bias, float lo, float hi, PackedQ* packed, HybridWeights* out,
-                          bool one_row = false);
+                          bool int8_storage = false);
 
 // The per-ISA microkernels. All pointers are to valid memory for the full tile (kMr rows, kNr channels); `rows`
 // and `cols` bound what is stored.
@@ -125,7 +125,19 @@ struct Kernels {
   // One row, one block of int8-stored weights (PackedQ::data8): acc[c] = sum over p < k_pairs of a[2p] * b[p][c][0]
   // + a[2p + 1] * b[p][c][1] (int32, wrapping) for c < kNr.
   void (*gemv_q)(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc);
+  // gemm_q_requant and gemm_q_dequant over int8-stored weights (PackedQ::data8, sign-extended in the kernel);
+  // nullptr where the ISA keeps int16 storage for multi-row layers (see Int8Storage).
+  void (*gemm_q8_requant)(int k_pairs, const int16_t* a, int lda, const int8_t* b, int rows, int cols,
+                          const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride);
+  void (*gemm_q8_dequant)(int k_pairs, const int16_t* a, int lda, const int8_t* b, int rows, int cols,
+                          const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride);
 };
+
+// Whether a layer's int8 weights (filter_offset 0) are stored as int8 (PackedQ::data8) on `kern`: always for a
+// one-row layer (a matrix-vector product is bound by the bytes it reads), and for every layer where the ISA
+// has int8-storage GEMM kernels. Half the weight bytes keep more of a layer's filter in L2 between panels and
+// halve what a whole model streams from L3 per inference.
+inline bool Int8Storage(const Kernels& kern, bool one_row) { return one_row || kern.gemm_q8_requant != nullptr; }
 
 // The kernels of `isa` (which must be available).
 const Kernels& KernelsFor(Isa isa);
@@ -295,6 +307,7 @@ void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const Quan
   const Split sp = SplitWork(panels, w.blocks, pool);
   const int chunk = ChunkPanels(w);
   const size_t panel_elems = static_cast<size_t>(kMrQ) * a_stride;
+  const bool int8_weights = !w.data8.empty();
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
     auto rows_of = [&](int panel) { return m - panel * kMrQ < kMrQ ? m - panel * kMrQ : kMrQ; };
@@ -304,12 +317,23 @@ void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const Quan
         [&](int b, int panel, int slot) {
           const int c0 = b * kNr;
           const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
-          kern.gemm_q_requant(w.k_pairs, scratch + slot * panel_elems, a_stride,
-                              w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, rows_of(panel), cols,
-                              w.bias.data() + c0, c0, e,
-                              reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(panel) * kMrQ * w.n + c0, w.n);
+          const size_t b_offset = static_cast<size_t>(b) * w.k_pairs * kNr * 2;
+          auto* o = reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(panel) * kMrQ * w.n + c0;
+          if (int8_weights) {
+            kern.gemm_q8_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data8.data() + b_offset,
+                                 rows_of(panel), cols, w.bias.data() + c0, c0, e, o, w.n);
+          } else {
+            kern.gemm_q_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data.data() + b_offset,
+                                rows_of(panel), cols, w.bias.data() + c0, c0, e, o, w.n);
+          }
         });
   });
+}
+
+// Whether RunQuantized / RunHybrid take the row-by-row matrix-vector path: one row, or int8-stored weights on an
+// ISA without int8-storage GEMM kernels.
+inline bool RowByRow(const Kernels& kern, const PackedQ& w, int m) {
+  return !w.data8.empty() && (m == 1 || kern.gemm_q8_requant == nullptr);
 }
 
 // Quantized GEMM over M rows: fill(m0, rows, src) sets src[r][s] for the panel's rows; the panel is converted to
@@ -320,7 +344,7 @@ template <typename In = void, typename Fill, typename Out>
 void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int32_t input_offset,
                   const QuantEpilogue& e, Fill&& fill, int16_t* scratch_all, Out* out, ThreadPool* pool) {
   using T = std::conditional_t<std::is_void_v<In>, Out, In>;
-  if (!w.data8.empty()) {
+  if (RowByRow(kern, w, m)) {
     RunRowsInt8Weights<T>(
         kern, w, m, segments, seg_len, fill, [&](int) { return input_offset; }, scratch_all, pool,
         [&](int r, int b, const int32_t* acc) {
@@ -352,7 +376,7 @@ void RunQuantizedDense(const Kernels& kern, const PackedQ& w, int m, const T* ro
   auto fill = [&](int m0, int n_rows, const T* (*src)[kMaxSegments]) {
     for (int r = 0; r < n_rows; ++r) src[r][0] = rows + static_cast<size_t>(m0 + r) * k;
   };
-  if (!w.data8.empty() || k % 2 != 0) {
+  if (RowByRow(kern, w, m) || k % 2 != 0) {
     RunQuantized(kern, w, m, 1, k, input_offset, e, fill, scratch_all, out, pool);
     return;
   }
@@ -379,7 +403,7 @@ template <typename Fill>
 void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int rows_per_group,
                const int32_t* zero_point, const float* scaling_factor, const HybridEpilogue& e, Fill&& fill,
                int16_t* scratch_all, float* out, ThreadPool* pool) {
-  if (!w.data8.empty()) {
+  if (RowByRow(kern, w, m)) {
     RunRowsInt8Weights<int8_t>(
         kern, w, m, segments, seg_len, fill, [&](int r) { return -zero_point[r / rows_per_group]; }, scratch_all,
         pool, [&](int r, int b, const int32_t* acc) {
@@ -410,9 +434,15 @@ void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int s
       for (int b = b_begin; b < b_end; ++b) {
         const int c0 = b * kNr;
         const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
-        kern.gemm_q_dequant(w.k_pairs, scratch, a_stride,
-                            w.data.data() + static_cast<size_t>(b) * w.k_pairs * kNr * 2, rows, cols, row_scale, c0,
-                            e, out + static_cast<size_t>(m0) * w.n + c0, w.n);
+        const size_t b_offset = static_cast<size_t>(b) * w.k_pairs * kNr * 2;
+        float* o = out + static_cast<size_t>(m0) * w.n + c0;
+        if (w.data8.empty()) {
+          kern.gemm_q_dequant(w.k_pairs, scratch, a_stride, w.data.data() + b_offset, rows, cols, row_scale, c0, e, o,
+                              w.n);
+        } else {
+          kern.gemm_q8_dequant(w.k_pairs, scratch, a_stride, w.data8.data() + b_offset, rows, cols, row_scale, c0, e,
+                               o, w.n);
+        }
       }
     }
   });

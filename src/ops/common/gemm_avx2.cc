@@ -25,9 +25,17 @@ inline __m256i Broadcast2(const int16_t* p) {
   return _mm256_set1_epi32(v);
 }
 
+// The 16 int16 weights of 8 channels x 2 k at b: loaded as they are, or sign-extended from int8 storage
+// (PackedQ::data8, vpmovsxbw: half the bytes from memory for one extra shuffle-port uop).
+inline __m256i LoadWeights(const int16_t* b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)); }
+inline __m256i LoadWeights(const int8_t* b) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+}
+
 // Not inlined: inside the requantizing callers GCC spills and shuffles the loop-carried accumulators (measured: a
 // stack store and 8 register copies per step); on its own the loop keeps them in registers.
-__attribute__((noinline)) TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const int16_t* b) {
+template <typename W>
+__attribute__((noinline)) TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const W* b) {
   static_assert(kMrQ == 4 && kNr == 16);
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const int16_t* a0 = a;
@@ -37,8 +45,8 @@ __attribute__((noinline)) TileQ AccumulateQ(int k_pairs, const int16_t* a, int l
   // One row at a time: a single broadcast register is live, so the 8 accumulators, 2 weight vectors and the
   // products fit the 16 ymm registers without spills.
   for (int p = 0; p < k_pairs; ++p) {
-    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
-    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16));
+    const __m256i b0 = LoadWeights(b);
+    const __m256i b1 = LoadWeights(b + 16);
     b += 32;
     __m256i x = Broadcast2(a0 + 2 * p);
     c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
@@ -162,7 +170,8 @@ void Requant(const int32_t* acc, int acc_stride, int rows, int cols, const int32
   }
 }
 
-void GemmQRequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols, const int32_t* bias,
+template <typename W>
+void GemmQRequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const int32_t* bias,
                   int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
   const TileQ t = AccumulateQ(k_pairs, a, lda, b);
   if (!e.params->xnnpack_requant) {
@@ -302,7 +311,8 @@ void Dequant(const int32_t* acc, int acc_stride, int rows, int cols, const float
   }
 }
 
-void GemmQDequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols, const float* row_scale,
+template <typename W>
+void GemmQDequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const float* row_scale,
                   int c0, const HybridEpilogue& e, float* out, int out_stride) {
   const TileQ t = AccumulateQ(k_pairs, a, lda, b);
   const HybridRow row(e, c0, cols);
@@ -335,8 +345,18 @@ void GemvQ(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 8), _mm256_add_epi32(c1, c3));
 }
 
-const Kernels kAvx2 = {Isa::kAvx2,   &GemmQ, &WidenS8, &WidenU8,      &Requant,
-                       &GemmQRequant, &GemmF, &Dequant, &GemmQDequant, &GemvQ};
+const Kernels kAvx2 = {Isa::kAvx2,
+                       &GemmQ,
+                       &WidenS8,
+                       &WidenU8,
+                       &Requant,
+                       &GemmQRequant<int16_t>,
+                       &GemmF,
+                       &Dequant,
+                       &GemmQDequant<int16_t>,
+                       &GemvQ,
+                       &GemmQRequant<int8_t>,
+                       &GemmQDequant<int8_t>};
 
 }  // namespace
 

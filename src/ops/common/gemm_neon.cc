@@ -291,9 +291,11 @@ void GemmQDequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int 
   for (int r = 0; r < rows; ++r) row(t.c[r], row_scale[r], out + static_cast<size_t>(r) * out_stride);
 }
 
-// gemv_q: the portable loop (compiled for aarch64, where int8 one-row layers usually take the sdot path).
-const Kernels kNeonKernels = {Isa::kNeon,   &GemmQ, &WidenS8, &WidenU8,      &Requant,
-                              &GemmQRequant, &GemmF, &Dequant, &GemmQDequant, &GemvQPortable};
+// gemv_q: the portable loop (compiled for aarch64, where int8 one-row layers usually take the sdot path). No
+// int8-storage GEMM: multi-row layers keep int16 weights here (gemm::Int8Storage).
+const Kernels kNeonKernels = {Isa::kNeon,    &GemmQ,         &WidenS8, &WidenU8,      &Requant,
+                              &GemmQRequant, &GemmF,         &Dequant, &GemmQDequant, &GemvQPortable,
+                              nullptr,       nullptr};
 
 }  // namespace
 

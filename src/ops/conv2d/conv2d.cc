@@ -88,7 +88,8 @@ void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, Conv2DSta
   const int k = s->filter_height * s->filter_width * s->input_depth;
   gemm::PrepareHybridWeights(filter.as<int8_t>(), s->output_depth, k, s->per_channel_scale,
                              bias != nullptr ? bias->as<float>() : nullptr, s->float_activation_min,
-                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm, OneRow(*s));
+                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm,
+                             gemm::Int8Storage(gemm::KernelsFor(SelectedIsa()), OneRow(*s)));
   s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
 }
 
@@ -108,7 +109,8 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
                              bias ? bias->as<int32_t>() : nullptr, static_cast<int>(threads), &s->packed_dot))
         break;
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
-                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q, OneRow(*s));
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q,
+                                 gemm::Int8Storage(*s->fast, OneRow(*s)));
       s->scratch_q.assign(gemm::QuantizedScratchPerThread(s->packed_q) * threads, 0);
       PreparePaddedInput(s);
       break;

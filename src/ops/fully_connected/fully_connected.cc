@@ -64,7 +64,8 @@ struct FullyConnectedState : conv::KernelState {
 void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, FullyConnectedState* s) {
   gemm::PrepareHybridWeights(filter.as<int8_t>(), s->output_depth, s->accum_depth, s->per_channel_scale,
                              bias != nullptr ? bias->as<float>() : nullptr, s->float_activation_min,
-                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm, s->batches == 1);
+                             s->float_activation_max, &s->packed_q, &s->hybrid_gemm,
+                             gemm::Int8Storage(gemm::KernelsFor(SelectedIsa()), s->batches == 1));
   s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
 }
 
@@ -78,9 +79,9 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       if (gemm::dot::Prepare(SelectedIsa(), filter.as<int8_t>(), n, k, s->quant.filter_offset, s->quant.input_offset,
                              bias ? bias->as<int32_t>() : nullptr, threads, &s->packed_dot))
         break;
-      // One batch row: a matrix-vector product, with int8-stored weights (gemm::PackedQ).
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
-                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q, s->batches == 1);
+                                 bias ? bias->as<int32_t>() : nullptr, &s->packed_q,
+                                 gemm::Int8Storage(gemm::KernelsFor(SelectedIsa()), s->batches == 1));
       break;
     case conv::Kind::kUInt8:
       gemm::PackQuantizedWeights(filter.as<uint8_t>(), n, k, s->quant.filter_offset,
