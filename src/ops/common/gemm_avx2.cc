@@ -34,7 +34,9 @@ inline __m256i LoadWeights(const int8_t* b) {
 
 // Not inlined: inside the requantizing callers GCC spills and shuffles the loop-carried accumulators (measured: a
 // stack store and 8 register copies per step); on its own the loop keeps them in registers.
-template <typename W>
+// kHalf: only channels 0-7 are stored (the last block of a layer with N % 16 in 1..8, e.g. 24 output channels), so
+// the other half's multiplies are skipped (c01, c11, c21, c31 stay 0).
+template <typename W, bool kHalf = false>
 __attribute__((noinline)) TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const W* b) {
   static_assert(kMrQ == 4 && kNr == 16);
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -46,22 +48,28 @@ __attribute__((noinline)) TileQ AccumulateQ(int k_pairs, const int16_t* a, int l
   // products fit the 16 ymm registers without spills.
   for (int p = 0; p < k_pairs; ++p) {
     const __m256i b0 = LoadWeights(b);
-    const __m256i b1 = LoadWeights(b + 16);
+    const __m256i b1 = kHalf ? b0 : LoadWeights(b + 16);
     b += 32;
     __m256i x = Broadcast2(a0 + 2 * p);
     c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
-    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
+    if constexpr (!kHalf) c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
     x = Broadcast2(a1 + 2 * p);
     c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
-    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
+    if constexpr (!kHalf) c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
     x = Broadcast2(a2 + 2 * p);
     c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
-    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
+    if constexpr (!kHalf) c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
     x = Broadcast2(a3 + 2 * p);
     c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
-    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+    if constexpr (!kHalf) c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
   }
   return {c00, c01, c10, c11, c20, c21, c30, c31};
+}
+
+// The tile of a block whose stored channels are `cols`.
+template <typename W>
+TileQ AccumulateCols(int k_pairs, const int16_t* a, int lda, const W* b, int cols) {
+  return cols <= 8 ? AccumulateQ<W, true>(k_pairs, a, lda, b) : AccumulateQ<W>(k_pairs, a, lda, b);
 }
 
 void StoreTile(const TileQ& t, int32_t* acc) {
@@ -173,7 +181,7 @@ void Requant(const int32_t* acc, int acc_stride, int rows, int cols, const int32
 template <typename W>
 void GemmQRequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const int32_t* bias,
                   int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
-  const TileQ t = AccumulateQ(k_pairs, a, lda, b);
+  const TileQ t = AccumulateCols(k_pairs, a, lda, b, cols);
   if (!e.params->xnnpack_requant) {
     alignas(32) int32_t acc[kMrQ * kNr];
     StoreTile(t, acc);
@@ -314,7 +322,7 @@ void Dequant(const int32_t* acc, int acc_stride, int rows, int cols, const float
 template <typename W>
 void GemmQDequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const float* row_scale,
                   int c0, const HybridEpilogue& e, float* out, int out_stride) {
-  const TileQ t = AccumulateQ(k_pairs, a, lda, b);
+  const TileQ t = AccumulateCols(k_pairs, a, lda, b, cols);
   const HybridRow row(e, c0, cols);
   row(t.c00, t.c01, row_scale[0], out);
   if (rows > 1) row(t.c10, t.c11, row_scale[1], out + out_stride);
