@@ -110,6 +110,16 @@ void DequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
   }
 }
 
+void GemvFPortable(int k, const float* a, const float* b, const float* bias, float lo, float hi, int cols,
+                   float* out) {
+  float sum[kNr] = {};
+  for (int kk = 0; kk < k; ++kk) {
+    const float* bk = b + static_cast<size_t>(kk) * kNr;
+    for (int c = 0; c < kNr; ++c) sum[c] += a[kk] * bk[c];
+  }
+  for (int c = 0; c < cols; ++c) out[c] = conv::ClampFloat(sum[c] + bias[c], lo, hi);
+}
+
 void GemvQPortable(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc) {
   uint32_t sum[kNr] = {};  // wrapping, as the reference's accumulator
   for (int p = 0; p < k_pairs; ++p) {
@@ -187,7 +197,8 @@ const Kernels kPortable = {Isa::kPortable,
                            &GemmQDequantPortable<int16_t>,
                            &GemvQPortable,
                            &GemmQRequantPortable<int8_t>,
-                           &GemmQDequantPortable<int8_t>};
+                           &GemmQDequantPortable<int8_t>,
+                           &GemvFPortable};
 
 }  // namespace
 

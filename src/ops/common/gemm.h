@@ -131,6 +131,9 @@ struct Kernels {
                           const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride);
   void (*gemm_q8_dequant)(int k_pairs, const int16_t* a, int lda, const int8_t* b, int rows, int cols,
                           const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride);
+  // gemm_f for one row (a matrix-vector product: a batch-1 classifier), without the kMrF-row tile's repeated work:
+  // out[c] = clamp(bias[c] + sum over kk < k of a[kk] * b[kk][c], lo, hi) for c < cols.
+  void (*gemv_f)(int k, const float* a, const float* b, const float* bias, float lo, float hi, int cols, float* out);
 };
 
 // Whether a layer's int8 weights (filter_offset 0) are stored as int8 (PackedQ::data8) on `kern`: always for a
@@ -145,6 +148,9 @@ const Kernels& KernelsFor(Isa isa);
 // Portable hybrid scaling of a tile (the reference's expressions); same contract as Kernels::dequant.
 void DequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
                      const HybridEpilogue& e, float* out, int out_stride);
+
+// Portable one-row float product; same contract as Kernels::gemv_f.
+void GemvFPortable(int k, const float* a, const float* b, const float* bias, float lo, float hi, int cols, float* out);
 
 // Portable one-row product of int8-stored weights; same contract as Kernels::gemv_q.
 void GemvQPortable(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc);
@@ -465,11 +471,38 @@ inline size_t FloatScratchPerThread(const PackedF& w, bool direct) {
   return direct ? 0 : static_cast<size_t>(FloatChunkPanels(w)) * kMrF * w.k;
 }
 
+// Gathers a float row's runs into dst (padding runs as 0).
+inline void GatherRowF(const float* const* segs, int segments, int seg_len, float* dst) {
+  ForEachRun(segs, segments, seg_len, [&](const float* p, int len) {
+    for (int i = 0; i < len; ++i) dst[i] = p == nullptr ? 0.0f : p[i];
+    dst += len;
+  });
+}
+
 // Float GEMM over M rows. With one run per row and no padding (direct == true), fill's pointers are used in place;
 // otherwise the rows are gathered into scratch (FloatScratchPerThread per thread of `pool`), padding as 0.
+// One row runs as matrix-vector products (Kernels::gemv_f), the blocks split over the threads.
 template <typename Fill>
 void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int seg_len, float lo, float hi,
               bool direct, Fill&& fill, float* scratch_all, float* out, ThreadPool* pool) {
+  if (m == 1) {
+    ForEachTask(SplitWork(1, w.blocks, pool), 1, w.blocks, pool, [&](int, int, int b_begin, int b_end, int thread) {
+      const float* src[kMrF][kMaxSegments];
+      fill(0, 1, src);
+      const float* row = src[0][0];
+      if (!direct) {
+        float* dst = scratch_all + static_cast<size_t>(thread) * FloatScratchPerThread(w, direct);
+        GatherRowF(src[0], segments, seg_len, dst);
+        row = dst;
+      }
+      for (int b = b_begin; b < b_end; ++b) {
+        const int c0 = b * kNr;
+        kern.gemv_f(w.k, row, w.data.data() + static_cast<size_t>(b) * w.k * kNr, w.bias.data() + c0, lo, hi,
+                    w.n - c0 < kNr ? w.n - c0 : kNr, out + c0);
+      }
+    });
+    return;
+  }
   const int panels = (m + kMrF - 1) / kMrF;
   const Split sp = SplitWork(panels, w.blocks, pool);
   const int chunk = FloatChunkPanels(w);
@@ -498,10 +531,7 @@ void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int se
             }
             float* dst = panel_scratch + static_cast<size_t>(r) * w.k;
             ptr[r] = dst;
-            ForEachRun(src[r], segments, seg_len, [&](const float* p, int len) {
-              for (int i = 0; i < len; ++i) dst[i] = p == nullptr ? 0.0f : p[i];
-              dst += len;
-            });
+            GatherRowF(src[r], segments, seg_len, dst);
           }
         },
         [&](int b, int panel, int slot) {

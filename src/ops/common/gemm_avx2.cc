@@ -266,6 +266,34 @@ void GemmF(int k, const float* const* a, const float* b, const float* bias, floa
   if (rows > 5) store(c50, c51, out + 5 * stride);
 }
 
+// One row x 16 channels: four k steps per iteration into separate accumulator pairs (an FMA chain per pair:
+// one chain would wait on the FMA latency at every k), summed at the end; a rounding-order difference within
+// kF32Tolerance, as GemmF's.
+void GemvF(int k, const float* a, const float* b, const float* bias, float lo, float hi, int cols, float* out) {
+  __m256 c[4][2];
+  for (auto& pair : c) pair[0] = pair[1] = _mm256_setzero_ps();
+  int kk = 0;
+  for (; kk + 4 <= k; kk += 4, b += 64) {
+    for (int j = 0; j < 4; ++j) {
+      const __m256 x = _mm256_broadcast_ss(a + kk + j);
+      c[j][0] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b + 16 * j), c[j][0]);
+      c[j][1] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b + 16 * j + 8), c[j][1]);
+    }
+  }
+  for (; kk < k; ++kk, b += 16) {
+    const __m256 x = _mm256_broadcast_ss(a + kk);
+    c[0][0] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b), c[0][0]);
+    c[0][1] = _mm256_fmadd_ps(x, _mm256_loadu_ps(b + 8), c[0][1]);
+  }
+  const __m256 s0 = _mm256_add_ps(_mm256_add_ps(c[0][0], c[1][0]), _mm256_add_ps(c[2][0], c[3][0]));
+  const __m256 s1 = _mm256_add_ps(_mm256_add_ps(c[0][1], c[1][1]), _mm256_add_ps(c[2][1], c[3][1]));
+  alignas(32) float padded_bias[16] = {};
+  std::memcpy(padded_bias, bias, sizeof(float) * static_cast<size_t>(cols));
+  const RowStoreF store{_mm256_load_ps(padded_bias), _mm256_load_ps(padded_bias + 8), _mm256_set1_ps(lo),
+                        _mm256_set1_ps(hi), cols};
+  store(s0, s1, out);
+}
+
 // The value as is, through an empty asm: the compiler may not fuse the product that made it with a later
 // addition (this file is built with -ffp-contract=fast), so both round as the reference's separate operations.
 inline __m256 Opaque(__m256 v) {
@@ -364,7 +392,8 @@ const Kernels kAvx2 = {Isa::kAvx2,
                        &GemmQDequant<int16_t>,
                        &GemvQ,
                        &GemmQRequant<int8_t>,
-                       &GemmQDequant<int8_t>};
+                       &GemmQDequant<int8_t>,
+                       &GemvF};
 
 }  // namespace
 

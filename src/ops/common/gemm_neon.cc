@@ -295,7 +295,7 @@ void GemmQDequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int 
 // int8-storage GEMM: multi-row layers keep int16 weights here (gemm::Int8Storage).
 const Kernels kNeonKernels = {Isa::kNeon,    &GemmQ,         &WidenS8, &WidenU8,      &Requant,
                               &GemmQRequant, &GemmF,         &Dequant, &GemmQDequant, &GemvQPortable,
-                              nullptr,       nullptr};
+                              nullptr,       nullptr,        &GemvFPortable};
 
 }  // namespace
 
