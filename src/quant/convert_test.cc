@@ -313,29 +313,55 @@ TEST(Convert, Int16x8SmallGraphFollowsSpec) {
   }
 }
 
-// 16x8 ADD runs TFLite's general int16 kernel: written with pot_scale_int16 = false (op version 3).
-TEST(Convert, Int16x8AddUsesTheGeneralKernel) {
-  Builder b;
-  const int32_t in = b.Act("input", {1, 6});
-  const int32_t c = b.Const("c", {6}, Ramp(6, -2, 2));
-  const int32_t out = b.Act("sum", {1, 6});
-  b.Add(ir::OpType::ADD, {in, c}, {out}, 11);
-  b.sg().inputs = {in};
-  b.sg().outputs = {out};
-  ConvertOptions o;
-  o.mode = Mode::kInt16x8;
-  auto q = Convert(b.g, o, Samples(10, 6, -1, 1));
-  ASSERT_TRUE(q.ok()) << q.status().message();
-  const ir::Op* add = FindOp(*q, ir::OpType::ADD);
-  ASSERT_NE(add, nullptr);
-  EXPECT_FALSE(add->options.pot_scale_int16);
-  EXPECT_EQ(add->version, 3);
-  const ir::Tensor& constant = q->main().tensors[add->inputs[1]];
-  EXPECT_EQ(constant.dtype, DType::kInt16);
-  EXPECT_EQ(constant.quant.zero_point, std::vector<int64_t>{0});
-  EXPECT_FLOAT_EQ(constant.quant.scale[0], 2.0f / 32767);
-  auto interp = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(std::move(*q)));
-  ASSERT_TRUE(interp.ok()) << interp.status().message();
+// 16x8 ADD, SUB and MUL (an int16 input with a broadcast int16 constant) run TFLite's general int16 kernels: ADD and
+// SUB written with pot_scale_int16 = false, op versions 3 (ADD), 5 (SUB) and 4 (MUL); the results stay within a few
+// int16 steps of float.
+TEST(Convert, Int16x8AddSubMulUseTheGeneralKernels) {
+  struct Binary {
+    ir::OpType type;
+    uint8_t options_type;  // BuiltinOptions tag
+    int version;
+  };
+  for (const Binary& op : {Binary{ir::OpType::ADD, 11, 3}, Binary{ir::OpType::SUB, 28, 5},
+                           Binary{ir::OpType::MUL, 21, 4}}) {
+    SCOPED_TRACE(ir::OpTypeName(op.type));
+    Builder b;
+    const int32_t in = b.Act("input", {2, 6});
+    const int32_t c = b.Const("c", {6}, Ramp(6, -2, 2));
+    const int32_t out = b.Act("result", {2, 6});
+    b.Add(op.type, {in, c}, {out}, op.options_type);
+    b.sg().inputs = {in};
+    b.sg().outputs = {out};
+    ConvertOptions o;
+    o.mode = Mode::kInt16x8;
+    const auto samples = Samples(10, 12, -1, 1);
+    auto q = Convert(b.g, o, samples);
+    ASSERT_TRUE(q.ok()) << q.status().message();
+    const ir::Op* binary = FindOp(*q, op.type);
+    ASSERT_NE(binary, nullptr);
+    if (op.type != ir::OpType::MUL) EXPECT_FALSE(binary->options.pot_scale_int16);
+    EXPECT_EQ(binary->version, op.version);
+    const ir::Tensor& result = q->main().tensors[binary->outputs[0]];
+    EXPECT_EQ(result.dtype, DType::kInt16);
+    EXPECT_EQ(result.quant.zero_point, std::vector<int64_t>{0});
+    const ir::Tensor& constant = q->main().tensors[binary->inputs[1]];
+    EXPECT_EQ(constant.dtype, DType::kInt16);
+    EXPECT_EQ(constant.quant.zero_point, std::vector<int64_t>{0});
+    EXPECT_FLOAT_EQ(constant.quant.scale[0], 2.0f / 32767);
+    const float step = result.quant.scale[0];
+    auto qi = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(std::move(*q)));
+    auto fi = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(b.g));
+    ASSERT_TRUE(qi.ok()) << qi.status().message();
+    ASSERT_TRUE(fi.ok()) << fi.status().message();
+    for (const auto& sample : samples) {
+      std::memcpy((*qi)->input_bytes(0), sample.data(), sample.size());
+      std::memcpy((*fi)->input_bytes(0), sample.data(), sample.size());
+      ASSERT_TRUE((*qi)->Invoke().ok() && (*fi)->Invoke().ok());
+      // Input, constant and result each round by half a step of their own scale.
+      for (int i = 0; i < 12; ++i)
+        EXPECT_NEAR((*qi)->output(0).as<float>()[i], (*fi)->output(0).as<float>()[i], 3 * step) << i;
+    }
+  }
 }
 
 TEST(Convert, Int16x8BadInputsGiveClearErrors) {

@@ -1,7 +1,7 @@
 // Full-integer quantization: int8 activations from calibrated ranges, int8 weights, int32 bias; and TFLite's 16x8
 // mode (Mode::kInt16x8): int16 activations, symmetric per tensor (zero point 0, scale max(|min|, |max|) / 32767, as
 // the official converter's GetSymmetricQuantizationParams), the same int8 weights, int64 bias, SOFTMAX / LOGISTIC /
-// TANH outputs (1/32768, 0), ADD written with pot_scale_int16 = false (its general int16 kernel).
+// TANH outputs (1/32768, 0), ADD and SUB written with pot_scale_int16 = false (their general int16 kernels).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -60,11 +60,12 @@ Rule RuleOf(OpType t) {
 bool HasInt16Form(OpType t) {
   switch (t) {
     case OpType::CONV_2D: case OpType::DEPTHWISE_CONV_2D: case OpType::FULLY_CONNECTED: case OpType::ADD:
-    case OpType::MEAN: case OpType::AVERAGE_POOL_2D: case OpType::MAX_POOL_2D: case OpType::SOFTMAX:
+    case OpType::SUB: case OpType::MUL: case OpType::MEAN: case OpType::AVERAGE_POOL_2D: case OpType::MAX_POOL_2D: case OpType::SOFTMAX:
     case OpType::RESHAPE: case OpType::SQUEEZE: case OpType::EXPAND_DIMS: case OpType::PAD: case OpType::PADV2:
     case OpType::TRANSPOSE: case OpType::SLICE: case OpType::STRIDED_SLICE: case OpType::GATHER:
     case OpType::SPLIT: case OpType::SPLIT_V: case OpType::UNPACK: case OpType::REDUCE_MAX:
     case OpType::CONCATENATION: case OpType::PACK: case OpType::MAXIMUM: case OpType::MINIMUM: case OpType::SHAPE:
+    case OpType::RESIZE_BILINEAR: case OpType::RESIZE_NEAREST_NEIGHBOR: case OpType::RELU: case OpType::RELU6:
       return true;
     default:
       return false;
@@ -393,8 +394,10 @@ Result<ir::Graph> Quantizer::Run() {
       else float_ver_[t] = r;
       t = r;
     }
-    // 16x8 ADD runs add.cc's general int16 kernel (op version 3), as the official converter writes it.
-    if (q && act_ == DType::kInt16 && op.type == OpType::ADD) op.options.pot_scale_int16 = false;
+    // 16x8 ADD and SUB run the general int16 kernels of add.cc and sub.cc (op versions 3 and 5), as the official
+    // converter writes them.
+    if (q && act_ == DType::kInt16 && (op.type == OpType::ADD || op.type == OpType::SUB))
+      op.options.pot_scale_int16 = false;
     ops_.push_back(std::move(op));
     rewritten_.push_back(quantized[i]);
     for (auto [r, t] : pending_outputs_) {

@@ -21,6 +21,7 @@
 #include "io/tflite/reader.h"
 #include "io/tflite/writer.h"
 #include "quant/convert.h"
+#include "quant/graph_edit.h"
 #include "runtime/interpreter.h"
 
 namespace liteopt::quant {
@@ -247,6 +248,73 @@ TEST(Oracle, ConvertedModelsAgreeWithTheOfficialRuntime) {
               debug_cases.size(), hybrid_ops);
 }
 
+// Float graphs built in memory, for ops no float fixture has.
+class FloatGraph {
+ public:
+  FloatGraph() {
+    g_.buffers.emplace_back();
+    g_.subgraphs.emplace_back();
+  }
+  int32_t Act(const std::string& name, std::vector<int32_t> shape) {
+    ir::Tensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.has_rank = true;
+    return AddTensor(g_.main(), std::move(t));
+  }
+  template <typename T>
+  int32_t Const(const std::string& name, DType dtype, std::vector<int32_t> shape, const std::vector<T>& v) {
+    return AddConstant(g_, g_.main(), name, dtype, std::move(shape), ToBytes(v));
+  }
+  // `options_type` is the BuiltinOptions tag (SubOptions 28, MulOptions 21, ResizeNearestNeighborOptions 74).
+  void Op(ir::OpType type, uint8_t options_type, std::vector<int32_t> in, int32_t out,
+          ir::Activation a = ir::Activation::kNone) {
+    ir::Op o;
+    o.type = type;
+    o.options.type = options_type;
+    o.options.activation = a;
+    o.inputs = std::move(in);
+    o.outputs = {out};
+    g_.main().ops.push_back(std::move(o));
+  }
+  ir::Graph Finish(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
+    g_.main().inputs = std::move(inputs);
+    g_.main().outputs = std::move(outputs);
+    return std::move(g_);
+  }
+
+ private:
+  ir::Graph g_;
+};
+
+// Elementwise SUB and MUL with broadcast operands, constants and a fused RELU6:
+//   d = x - y (y: [1, 1, 1, 3]); p = relu6(d * k) (k: constant [3]); out = 0.5 - p * x.
+ir::Graph FloatSubMulGraph() {
+  FloatGraph b;
+  const int32_t x = b.Act("x", {1, 4, 5, 3}), y = b.Act("y", {1, 1, 1, 3});
+  const int32_t k = b.Const("k", DType::kFloat32, {3}, std::vector<float>{3.0f, -2.5f, 1.25f});
+  const int32_t half = b.Const("half", DType::kFloat32, {}, std::vector<float>{0.5f});
+  const int32_t d = b.Act("d", {1, 4, 5, 3}), p = b.Act("p", {1, 4, 5, 3}), px = b.Act("px", {1, 4, 5, 3});
+  const int32_t out = b.Act("out", {1, 4, 5, 3});
+  b.Op(ir::OpType::SUB, 28, {x, y}, d);
+  b.Op(ir::OpType::MUL, 21, {d, k}, p, ir::Activation::kRelu6);
+  b.Op(ir::OpType::MUL, 21, {p, x}, px);
+  b.Op(ir::OpType::SUB, 28, {half, px}, out);
+  return b.Finish({x, y}, {out});
+}
+
+// RESIZE_NEAREST_NEIGHBOR [1, 3, 5, 2] -> [1, 7, 4, 2], then standalone RELU6 and RELU (nothing to fuse them into).
+ir::Graph FloatResizeReluGraph() {
+  FloatGraph b;
+  const int32_t x = b.Act("x", {1, 3, 5, 2});
+  const int32_t size = b.Const("size", DType::kInt32, {2}, std::vector<int32_t>{7, 4});
+  const int32_t r = b.Act("resized", {1, 7, 4, 2}), r6 = b.Act("relu6", {1, 7, 4, 2}), out = b.Act("out", {1, 7, 4, 2});
+  b.Op(ir::OpType::RESIZE_NEAREST_NEIGHBOR, 74, {x, size}, r);
+  b.Op(ir::OpType::RELU6, 0, {r}, r6);
+  b.Op(ir::OpType::RELU, 0, {r}, out);
+  return b.Finish({x}, {r6, out});
+}
+
 // 16x8 (int16 activations, int8 weights, int64 bias) on real float fixtures: the official runtime's outputs equal
 // liteopt's bit for bit (the int16 results are dequantized identically), and so does every op run alone.
 TEST(Oracle, Int16x8ModelsAgreeWithTheOfficialRuntime) {
@@ -261,6 +329,8 @@ TEST(Oracle, Int16x8ModelsAgreeWithTheOfficialRuntime) {
       "tflite/tflite2onnx_ops/padding.float32.tflite",         "tflite/tflite2onnx_ops/maxpooling.float32.tflite",
       "tflite/tflite2onnx_ops/fullyconnected-relu6.float32.tflite", "tflite/tflite2onnx_ops/transpose.float32.tflite",
       "tflite/tflite2onnx_ops/split.float32.tflite",           "tflite/tflite2onnx_ops/stridedslice.float32.tflite",
+      "tflite/tflite2onnx_ops/mul.float32.tflite",             "tflite/tflite2onnx_ops/add-broadcast.float32.tflite",
+      "tflite/tflite2onnx_ops/resize-bilinear.float32.tflite",
   };
   const fs::path root = fs::path(LITEOPT_BINARY_DIR) / "quant_oracle_int16x8";
   fs::remove_all(root);
@@ -272,6 +342,12 @@ TEST(Oracle, Int16x8ModelsAgreeWithTheOfficialRuntime) {
     auto g = io::tflite::ReadTfliteFile(testing::FixturesDir() + "/" + rel);
     ASSERT_TRUE(g.ok()) << rel;
     AddCase(testing::Slug(rel) + "_int16x8", **g, o, Calibration(**g), root, &cases, &jobs);
+    ASSERT_FALSE(HasFatalFailure());
+  }
+  const std::pair<const char*, ir::Graph> built[] = {{"sub_mul_broadcast_int16x8", FloatSubMulGraph()},
+                                                     {"resize_relu_int16x8", FloatResizeReluGraph()}};
+  for (const auto& [id, graph] : built) {
+    AddCase(id, graph, o, Calibration(graph), root, &cases, &jobs);
     ASSERT_FALSE(HasFatalFailure());
   }
   // LOGISTIC has no int16 form in liteopt: kept float, between DEQUANTIZE and QUANTIZE int16.

@@ -6,6 +6,8 @@
 //    dilations, fused activations. The reference kernels must equal the official runtime's outputs bit for bit;
 //    the optimized ones may differ by float rounding (kHybridFastTolerance of the largest output).
 //  - int8 / uint8 / int16 RESIZE_BILINEAR: align_corners, half_pixel_centers, up- and down-scaling: identical.
+//  - int16 (16x8) ADD, SUB and MUL: same shapes, either input broadcast, scalars, fused activations, scales that
+//    saturate and operands at the ends of the int16 range; standalone int16 RELU and RELU6: identical.
 // Skips without Node.js or the oracle's node_modules.
 #include <gtest/gtest.h>
 
@@ -31,8 +33,8 @@ using nlohmann::json;
 constexpr double kHybridFastTolerance = 1e-6;
 
 // BuiltinOptions union tags of the schema.
-constexpr uint8_t kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kFullyConnectedOptions = 8,
-                  kResizeBilinearOptions = 15;
+constexpr uint8_t kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kFullyConnectedOptions = 8, kAddOptions = 11,
+                  kResizeBilinearOptions = 15, kMulOptions = 21, kSubOptions = 28;
 
 // One op in a graph of its own, with the bytes of each graph input.
 struct Case {
@@ -228,6 +230,52 @@ Case ResizeBilinear(DType dtype, std::vector<int32_t> in_shape, int out_h, int o
   return b.Finish(ir::OpType::RESIZE_BILINEAR, o, {in, size}, b.Output(dtype, q));
 }
 
+// int16 operands over the whole range, their first two elements at its ends (-32768 and 32767).
+std::vector<uint8_t> Int16Operand(std::mt19937& rng, int64_t n) {
+  std::vector<uint8_t> b = IntBytes<int16_t>(rng, n);
+  const int16_t ends[] = {-32768, 32767};
+  std::memcpy(b.data(), ends, std::min<size_t>(b.size(), sizeof(ends)));
+  return b;
+}
+
+struct Int16BinarySpec {
+  ir::OpType type;
+  std::vector<int32_t> shape1, shape2;
+  float scale1, scale2, out_scale;
+  ir::Activation act;
+};
+
+// An int16 ADD / SUB / MUL as the 16x8 converter writes it: zero points 0, pot_scale_int16 = false.
+Case Int16Binary(const Int16BinarySpec& s, uint32_t seed) {
+  Builder b(std::string(ir::OpTypeName(s.type)) + "_int16_" + std::to_string(seed), seed);
+  auto quant = [](float scale) {
+    ir::QuantParams q;
+    q.scale = {scale};
+    q.zero_point = {0};
+    return q;
+  };
+  const int32_t in1 = b.Input(DType::kInt16, s.shape1, Int16Operand(b.rng(), Count(s.shape1)), quant(s.scale1));
+  const int32_t in2 = b.Input(DType::kInt16, s.shape2, Int16Operand(b.rng(), Count(s.shape2)), quant(s.scale2));
+  ir::OpOptions o;
+  o.type = s.type == ir::OpType::MUL ? kMulOptions : s.type == ir::OpType::SUB ? kSubOptions : kAddOptions;
+  o.activation = s.act;
+  o.pot_scale_int16 = false;
+  return b.Finish(s.type, o, {in1, in2}, b.Output(DType::kInt16, quant(s.out_scale)));
+}
+
+// A standalone int16 RELU / RELU6 with zero points 0.
+Case Int16Relu(ir::OpType type, std::vector<int32_t> shape, float in_scale, float out_scale, uint32_t seed) {
+  Builder b(std::string(ir::OpTypeName(type)) + "_int16_" + std::to_string(seed), seed);
+  auto quant = [](float scale) {
+    ir::QuantParams q;
+    q.scale = {scale};
+    q.zero_point = {0};
+    return q;
+  };
+  const int32_t in = b.Input(DType::kInt16, shape, Int16Operand(b.rng(), Count(shape)), quant(in_scale));
+  return b.Finish(type, ir::OpOptions{}, {in}, b.Output(DType::kInt16, quant(out_scale)));
+}
+
 std::vector<Case> HybridCases() {
   using P = ir::Padding;
   using A = ir::Activation;
@@ -274,6 +322,28 @@ std::vector<Case> ResizeCases() {
     for (const R& r : sizes)
       for (int mode = 0; mode < 3; ++mode)
         cases.push_back(ResizeBilinear(t, r.in, r.oh, r.ow, mode == 1, mode == 2, seed++));
+  return cases;
+}
+
+std::vector<Case> Int16BinaryCases() {
+  using A = ir::Activation;
+  using T = ir::OpType;
+  std::vector<Case> cases;
+  uint32_t seed = 700;
+  for (T type : {T::SUB, T::MUL, T::ADD}) {
+    // MUL's output scale near s1 * s2 * 32768 keeps most products in range; a smaller one saturates many.
+    const bool mul = type == T::MUL;
+    const Int16BinarySpec specs[] = {
+        {type, {1, 8, 8, 16}, {1, 8, 8, 16}, 0.0003f, 0.0005f, mul ? 5e-3f : 0.0007f, A::kNone},
+        {type, {2, 5, 7, 3}, {3}, 0.0011f, 0.0002f, mul ? 8e-3f : 0.0013f, A::kRelu},
+        {type, {1, 4}, {3, 6, 1}, 0.0004f, 0.0004f, mul ? 2e-4f : 0.0004f, A::kNone},
+        {type, {1, 1, 5, 1}, {2, 3, 1, 4}, 0.0002f, 0.0009f, mul ? 6e-3f : 0.0005f, A::kRelu6},
+        {type, {}, {4, 9}, 0.0007f, 0.0003f, mul ? 7e-3f : 0.0009f, A::kReluN1To1},
+        {type, {6, 10}, {6, 1}, 1.0f / 32768, 0.0001f, mul ? 1e-6f : 0.00002f, A::kNone},
+        {type, {64}, {64}, 0.0078125f, 0.0078125f, mul ? 0.25f : 0.015625f, A::kNone},
+    };
+    for (const Int16BinarySpec& s : specs) cases.push_back(Int16Binary(s, seed++));
+  }
   return cases;
 }
 
@@ -363,6 +433,20 @@ void RunCases(const std::string& suite, std::vector<Case> cases, double fast_tol
 }
 
 TEST(SingleOpOracle, HybridOpsMatchTheOfficialRuntime) { RunCases("hybrid", HybridCases(), -1); }
+
+TEST(SingleOpOracle, Int16AddSubMulMatchTheOfficialRuntime) { RunCases("int16_binary", Int16BinaryCases(), -1); }
+
+// RELU_N1_TO_1 has no int16 kernel in the official runtime ("Only float32, uint8, int8 supported").
+TEST(SingleOpOracle, Int16ReluRelu6MatchTheOfficialRuntime) {
+  std::vector<Case> cases;
+  uint32_t seed = 900;
+  for (ir::OpType t : {ir::OpType::RELU, ir::OpType::RELU6}) {
+    cases.push_back(Int16Relu(t, {2, 50}, 0.0004f, 0.0004f, seed++));
+    cases.push_back(Int16Relu(t, {2, 50}, 0.0004f, 0.00017f, seed++));
+    cases.push_back(Int16Relu(t, {3, 7, 5}, 0.001f, 0.0003f, seed++));
+  }
+  RunCases("int16_relu", std::move(cases), -1);
+}
 
 TEST(SingleOpOracle, QuantizedResizeBilinearMatchesTheOfficialRuntime) {
   RunCases("resize_bilinear", ResizeCases(), -1);

@@ -1,6 +1,7 @@
 // Unary activations: RELU, RELU6, RELU_N1_TO_1, RELU_0_TO_1, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, EXP.
 // Quantized numerics follow TFLite's built-in kernels (kernels/activations.cc, kernels/exp.cc):
-//  - RELU family (int8/uint8): ReluX requantization out = zp_out + MBQM(q - zp_in, s_in / s_out), clamped to
+//  - RELU family (int8/uint8; RELU and RELU6 also int16, as activations.cc, whose RELU_N1_TO_1 refuses int16):
+//    ReluX requantization out = zp_out + MBQM(q - zp_in, s_in / s_out), clamped to
 //    [max(qmin, zp_out + round(lo / s_out)), min(qmax, zp_out + round(hi / s_out))] (unbounded hi -> qmax).
 //  - LEAKY_RELU (int8/uint8): identity multiplier s_in / s_out for q >= zp_in, alpha multiplier
 //    s_in * alpha / s_out otherwise (both computed in float as activations.cc does), then clamp to the type.
@@ -52,9 +53,13 @@ struct ReluState : OpState {
   int32_t quantized_activation_min = 0, quantized_activation_max = 0;
 };
 
-// lo/hi: the float clamp bounds; hi = +inf for RELU.
-Status PrepareReluX(KernelContext& ctx, float lo, float hi) {
-  LITEOPT_RETURN_IF_ERROR(PrepareUnary(ctx, {DType::kFloat32, DType::kInt8, DType::kUInt8}));
+// lo/hi: the float clamp bounds; hi = +inf for RELU. `int16`: the op also takes int16 (TFLite's 16x8 mode).
+Status PrepareReluX(KernelContext& ctx, float lo, float hi, bool int16) {
+  if (int16) {
+    LITEOPT_RETURN_IF_ERROR(PrepareUnary(ctx, {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16}));
+  } else {
+    LITEOPT_RETURN_IF_ERROR(PrepareUnary(ctx, {DType::kFloat32, DType::kInt8, DType::kUInt8}));
+  }
   auto s = std::make_unique<ReluState>();
   const TensorRef& in = *ctx.input(0);
   const TensorRef& out = *ctx.output(0);
@@ -109,14 +114,17 @@ void EvalReluX(KernelContext& ctx) {
     }
     case DType::kInt8: EvalReluXQuantized(s, in.as<int8_t>(), out.as<int8_t>(), n); break;
     case DType::kUInt8: EvalReluXQuantized(s, in.as<uint8_t>(), out.as<uint8_t>(), n); break;
+    case DType::kInt16: EvalReluXQuantized(s, in.as<int16_t>(), out.as<int16_t>(), n); break;
     default: break;
   }
 }
 
-Status PrepareRelu(KernelContext& ctx) { return PrepareReluX(ctx, 0.0f, std::numeric_limits<float>::infinity()); }
-Status PrepareRelu6(KernelContext& ctx) { return PrepareReluX(ctx, 0.0f, 6.0f); }
-Status PrepareReluN1To1(KernelContext& ctx) { return PrepareReluX(ctx, -1.0f, 1.0f); }
-Status PrepareRelu0To1(KernelContext& ctx) { return PrepareReluX(ctx, 0.0f, 1.0f); }
+Status PrepareRelu(KernelContext& ctx) {
+  return PrepareReluX(ctx, 0.0f, std::numeric_limits<float>::infinity(), /*int16=*/true);
+}
+Status PrepareRelu6(KernelContext& ctx) { return PrepareReluX(ctx, 0.0f, 6.0f, /*int16=*/true); }
+Status PrepareReluN1To1(KernelContext& ctx) { return PrepareReluX(ctx, -1.0f, 1.0f, /*int16=*/false); }
+Status PrepareRelu0To1(KernelContext& ctx) { return PrepareReluX(ctx, 0.0f, 1.0f, /*int16=*/false); }
 
 // ---------------------------------------------------------------- LEAKY_RELU
 

@@ -3,6 +3,7 @@
 // official TFLite runtime (@tensorflow/tfjs-tflite 0.0.1-alpha.10) on the same inputs ("golden").
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -322,6 +323,31 @@ TEST(ElemActivation, SoftmaxInt16TracksFloatAndRejectsBadParams) {
   EXPECT_NE(run(3, 1.0f / 32768, DType::kInt16).message().find("(1/32768, 0)"), std::string::npos);
   EXPECT_NE(run(0, 1.0f / 256, DType::kInt16).message().find("(1/32768, 0)"), std::string::npos);
   EXPECT_NE(run(0, 1.0f / 256, DType::kInt8).message().find("has dtype int8"), std::string::npos);
+}
+
+// Standalone int16 RELU / RELU6 (16x8): ReluX requantization by s_in / s_out, within one step of the real clamp;
+// RELU6 stops at round(6 / s_out), RELU at 32767. RELU_N1_TO_1 has no int16 form (as in TFLite).
+TEST(ElemActivation, ReluRelu6Int16RequantizeAndClamp) {
+  const float in_scale = 0.0005f, out_scale = 0.0002f;
+  const std::vector<int16_t> x = {-32768, -1, 0, 1, 3, 4000, 12000, 13107, 32767};
+  for (ir::OpType type : {ir::OpType::RELU, ir::OpType::RELU6}) {
+    OpTester t(type);
+    t.AddInput<int16_t>(DType::kInt16, {9}, x, Quant(in_scale, 0));
+    const int out = t.AddOutput(DType::kInt16, Quant(out_scale, 0));
+    ASSERT_TRUE(t.Run().ok());
+    const auto y = t.Output<int16_t>(out);
+    const double hi = type == ir::OpType::RELU6 ? std::round(6.0 / out_scale) : 32767.0;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double real = std::clamp(std::round(x[i] * static_cast<double>(in_scale) / out_scale), 0.0, hi);
+      EXPECT_LE(std::abs(y[i] - real), 1.0) << ir::OpTypeName(type) << " x=" << x[i];
+    }
+    EXPECT_EQ(y[0], 0);
+    EXPECT_EQ(y[8], type == ir::OpType::RELU6 ? 30000 : 32767);  // 16.38 saturates RELU, 6 stops RELU6
+  }
+  OpTester n(ir::OpType::RELU_N1_TO_1);
+  n.AddInput<int16_t>(DType::kInt16, {2}, {1, 2}, Quant(in_scale, 0));
+  n.AddOutput(DType::kInt16, Quant(out_scale, 0));
+  EXPECT_FALSE(n.Run().ok());
 }
 
 }  // namespace
