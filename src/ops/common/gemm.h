@@ -474,7 +474,11 @@ inline size_t FloatScratchPerThread(const PackedF& w, bool direct) {
 // Gathers a float row's runs into dst (padding runs as 0).
 inline void GatherRowF(const float* const* segs, int segments, int seg_len, float* dst) {
   ForEachRun(segs, segments, seg_len, [&](const float* p, int len) {
-    for (int i = 0; i < len; ++i) dst[i] = p == nullptr ? 0.0f : p[i];
+    if (p == nullptr) {
+      std::memset(dst, 0, sizeof(float) * static_cast<size_t>(len));
+    } else {
+      std::memcpy(dst, p, sizeof(float) * static_cast<size_t>(len));
+    }
     dst += len;
   });
 }
