@@ -20,7 +20,8 @@
 //
 // Optimized path (not ctx.reference; float, int8, uint8 or hybrid with a constant filter of at most
 // gemm::kMaxSegments taps): an im2col GEMM over ops/common/gemm.h with the filter packed at prepare time for the
-// ISA selected then (1x1 filters read the input rows in place). int8/uint8 results are bit-exact with the
+// ISA selected then (1x1 filters read the input rows in place; KxK filters over few input channels read a
+// zero-bordered copy of the input: int8/uint8 widened to int16, float through ops/conv2d/conv2d_rows.h). int8/uint8 results are bit-exact with the
 // reference; float results are within gemm::kF32Tolerance. Hybrid: the input is quantized by ops/common/hybrid.h,
 // the int8 GEMM sums equal the reference's and gemm::HybridEpilogue scales them in the reference's order, so the
 // results are bit-exact with the reference too.
@@ -35,6 +36,7 @@
 #include "ops/common/gemm.h"
 #include "ops/common/gemm_dot.h"
 #include "ops/common/hybrid.h"
+#include "ops/conv2d/conv2d_rows.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -61,9 +63,13 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   // no per-tap conversion. Empty when the op does not qualify (see UsesPaddedInput).
   std::vector<int16_t> padded;
   int padded_h = 0, padded_w = 0;
+  // The same for float filters: the input copied into a zero-bordered image, read in place by `segmented`
+  // (ops/conv2d/conv2d_rows.h). Empty / nullptr when the op does not qualify.
+  std::vector<float> padded_f;
+  conv_rows::SegmentedGemmF segmented = nullptr;
 };
 
-// The padded-input path: quantized, several taps, contiguous filter rows (no width dilation) that are short (the
+// The padded-input path: several taps, contiguous filter rows (no width dilation) that are short (the
 // per-tap cost of the generic im2col dominates below 16 values), and a padded image of reasonable size.
 bool UsesPaddedInput(const Conv2DState& s) {
   if (s.filter_height * s.filter_width == 1 || s.dilation_width != 1) return false;
@@ -77,7 +83,13 @@ void PreparePaddedInput(Conv2DState* s) {
   if (!UsesPaddedInput(*s)) return;
   s->padded_h = (s->output_height - 1) * s->stride_height + (s->filter_height - 1) * s->dilation_height + 1;
   s->padded_w = (s->output_width - 1) * s->stride_width + s->filter_width;
-  s->padded.assign(static_cast<size_t>(s->batches) * s->padded_h * s->padded_w * s->input_depth, 0);
+  const size_t elems = static_cast<size_t>(s->batches) * s->padded_h * s->padded_w * s->input_depth;
+  if (s->kind == conv::Kind::kFloat) {
+    s->padded_f.assign(elems, 0.0f);
+    s->segmented = conv_rows::SegmentedGemmFor(SelectedIsa());
+  } else {
+    s->padded.assign(elems, 0);
+  }
 }
 
 // One output pixel (a classifier on a 1x1 map, batch 1): the GEMM is a matrix-vector product (gemm::PackedQ).
@@ -123,6 +135,7 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
     case conv::Kind::kFloat:
       gemm::PackFloatWeights(filter.as<float>(), n, k, bias ? bias->as<float>() : nullptr, &s->packed_f);
       s->scratch_f.assign(gemm::FloatScratchPerThread(s->packed_f, taps == 1) * threads, 0.0f);
+      PreparePaddedInput(s);
       break;
     case conv::Kind::kHybrid:
       PrepareFastHybrid(filter, bias, s);
@@ -381,7 +394,51 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
       s.scratch_q.data(), output, pool);
 }
 
+// The float padded-input path: the input copied into s.padded_f's interior (its border stays 0 from prepare), then
+// panels of gemm::kMrF output pixels whose filter rows are read in place (conv_rows::SegmentedGemmF).
+void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
+  const int c = s.input_depth;
+  const int cols = std::min(s.input_width, s.padded_w - s.pad_width);
+  const int rows = std::min(s.input_height, s.padded_h - s.pad_height);
+  for (int b = 0; b < s.batches; ++b)
+    for (int y = 0; y < rows; ++y)
+      std::memcpy(s.padded_f.data() +
+                      ((static_cast<size_t>(b) * s.padded_h + y + s.pad_height) * s.padded_w + s.pad_width) * c,
+                  input + ((static_cast<size_t>(b) * s.input_height + y) * s.input_width) * c,
+                  sizeof(float) * static_cast<size_t>(cols) * c);
+  const gemm::PackedF& w = s.packed_f;
+  const int m = s.batches * s.output_height * s.output_width;
+  const int panels = (m + gemm::kMrF - 1) / gemm::kMrF;
+  const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * c;
+  auto origin = [&](int pixel) {
+    const int ox = pixel % s.output_width, t = pixel / s.output_width;
+    const int oy = t % s.output_height, b = t / s.output_height;
+    return s.padded_f.data() + ((static_cast<size_t>(b) * s.padded_h + static_cast<size_t>(oy) * s.stride_height) *
+                                    s.padded_w + static_cast<size_t>(ox) * s.stride_width) * c;
+  };
+  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool), panels, w.blocks, pool,
+                    [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
+                      const float* row[gemm::kMrF];
+                      for (int panel = p_begin; panel < p_end; ++panel) {
+                        const int m0 = panel * gemm::kMrF;
+                        const int n_rows = std::min(gemm::kMrF, m - m0);
+                        for (int r = 0; r < gemm::kMrF; ++r) row[r] = origin(m0 + std::min(r, n_rows - 1));
+                        for (int b = b_begin; b < b_end; ++b) {
+                          const int c0 = b * gemm::kNr;
+                          s.segmented(s.filter_height, s.filter_width * c, row_step, row,
+                                      w.data.data() + static_cast<size_t>(b) * w.k * gemm::kNr, w.bias.data() + c0,
+                                      s.float_activation_min, s.float_activation_max, n_rows,
+                                      std::min(gemm::kNr, w.n - c0), output + static_cast<size_t>(m0) * w.n + c0, w.n);
+                        }
+                      }
+                    });
+}
+
 void EvalFastFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
+  if (s.segmented != nullptr) {
+    EvalPaddedFloat(s, input, output, pool);
+    return;
+  }
   const int m = s.batches * s.output_height * s.output_width;
   const int taps = s.filter_height * s.filter_width;
   gemm::RunFloat(
