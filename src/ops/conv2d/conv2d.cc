@@ -67,6 +67,11 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   // (ops/conv2d/conv2d_rows.h). Empty / nullptr when the op does not qualify.
   std::vector<float> padded_f;
   conv_rows::SegmentedGemmF segmented = nullptr;
+  // int8 filters on the padded path with int8-stored weights: read in place too (conv_rows::SegmentedGemmQ), the
+  // filter given a zero column when filter_width * input_depth is odd (padded_fw: the filter width packed and laid
+  // out in s.padded), so that a run of int16 pairs never straddles two filter rows.
+  conv_rows::SegmentedGemmQ segmented_q = nullptr;
+  int padded_fw = 0;
 };
 
 // The padded-input path: several taps, contiguous filter rows (no width dilation) that are short (the
@@ -82,7 +87,8 @@ bool UsesPaddedInput(const Conv2DState& s) {
 void PreparePaddedInput(Conv2DState* s) {
   if (!UsesPaddedInput(*s)) return;
   s->padded_h = (s->output_height - 1) * s->stride_height + (s->filter_height - 1) * s->dilation_height + 1;
-  s->padded_w = (s->output_width - 1) * s->stride_width + s->filter_width;
+  if (s->padded_fw == 0) s->padded_fw = s->filter_width;
+  s->padded_w = (s->output_width - 1) * s->stride_width + s->padded_fw;
   const size_t elems = static_cast<size_t>(s->batches) * s->padded_h * s->padded_w * s->input_depth;
   if (s->kind == conv::Kind::kFloat) {
     s->padded_f.assign(elems, 0.0f);
@@ -105,6 +111,23 @@ void PrepareFastHybrid(const TensorRef& filter, const TensorRef* bias, Conv2DSta
   s->hybrid_fast = &hybrid::KernelsFor(SelectedIsa());
 }
 
+// The int8 padded path read in place: the filter with a zero column when its rows' runs would be odd, packed as int8
+// (see Conv2DState::segmented_q).
+void PrepareSegmentedQ(const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
+  const int fh = s->filter_height, fw = s->filter_width, c = s->input_depth, n = s->output_depth;
+  s->padded_fw = fw + ((fw * c) & 1);
+  std::vector<int8_t> wide(static_cast<size_t>(n) * fh * s->padded_fw * c, 0);
+  const int8_t* f = filter.as<int8_t>();
+  for (int o = 0; o < n; ++o)
+    for (int fy = 0; fy < fh; ++fy)
+      std::memcpy(wide.data() + ((static_cast<size_t>(o) * fh + fy) * s->padded_fw) * c,
+                  f + ((static_cast<size_t>(o) * fh + fy) * fw) * c, static_cast<size_t>(fw) * c);
+  gemm::PackQuantizedWeights(wide.data(), n, fh * s->padded_fw * c, 0, bias ? bias->as<int32_t>() : nullptr,
+                             &s->packed_q, /*int8_storage=*/true);
+  s->segmented_q = conv_rows::SegmentedGemmQFor(SelectedIsa());
+  PreparePaddedInput(s);
+}
+
 // Packs the constant filter for the GEMM path when the op qualifies (see the file comment).
 void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const TensorRef* bias, Conv2DState* s) {
   const int taps = s->filter_height * s->filter_width;
@@ -120,6 +143,10 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       if (gemm::dot::Prepare(SelectedIsa(), filter.as<int8_t>(), n, k, s->quant.filter_offset, s->quant.input_offset,
                              bias ? bias->as<int32_t>() : nullptr, static_cast<int>(threads), &s->packed_dot))
         break;
+      if (UsesPaddedInput(*s) && s->quant.filter_offset == 0 && gemm::Int8Storage(*s->fast, /*one_row=*/false)) {
+        PrepareSegmentedQ(filter, bias, s);
+        break;
+      }
       gemm::PackQuantizedWeights(filter.as<int8_t>(), n, k, s->quant.filter_offset,
                                  bias ? bias->as<int32_t>() : nullptr, &s->packed_q,
                                  gemm::Int8Storage(*s->fast, OneRow(*s)));
@@ -377,6 +404,12 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
       return;
     }
   }
+  if constexpr (std::is_same_v<T, int8_t>) {
+    if (s.segmented_q != nullptr) {
+      EvalSegmentedQuantized(s, input, output, pool);
+      return;
+    }
+  }
   if (!s.padded.empty()) {
     EvalPaddedQuantized(s, input, output, pool);
     return;
@@ -392,6 +425,43 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
       *s.fast, s.packed_q, m, s.filter_height * s.filter_width, s.input_depth, s.quant.input_offset, e,
       [&](int m0, int rows, const T* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, input, m0, rows, src); },
       s.scratch_q.data(), output, pool);
+}
+
+// Where output pixel `pixel`'s window starts in a padded image (s.padded or s.padded_f).
+template <typename T>
+const T* PaddedOrigin(const Conv2DState& s, const T* padded, int pixel) {
+  const int ox = pixel % s.output_width, t = pixel / s.output_width;
+  const int oy = t % s.output_height, b = t / s.output_height;
+  return padded + ((static_cast<size_t>(b) * s.padded_h + static_cast<size_t>(oy) * s.stride_height) * s.padded_w +
+                   static_cast<size_t>(ox) * s.stride_width) * s.input_depth;
+}
+
+// The int8 padded path read in place (Conv2DState::segmented_q): panels of gemm::kMrQ output pixels.
+void EvalSegmentedQuantized(Conv2DState& s, const int8_t* input, int8_t* output, ThreadPool* pool) {
+  WidenIntoPadded(s, input);
+  const gemm::QuantEpilogue e{&s.quant, false};
+  const gemm::PackedQ& w = s.packed_q;
+  const int m = s.batches * s.output_height * s.output_width;
+  const int panels = (m + gemm::kMrQ - 1) / gemm::kMrQ;
+  const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * s.input_depth;
+  const int seg_pairs = s.padded_fw * s.input_depth / 2;
+  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool), panels, w.blocks, pool,
+                    [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
+                      const int16_t* row[gemm::kMrQ];
+                      for (int panel = p_begin; panel < p_end; ++panel) {
+                        const int m0 = panel * gemm::kMrQ;
+                        const int n_rows = std::min(gemm::kMrQ, m - m0);
+                        for (int r = 0; r < gemm::kMrQ; ++r)
+                          row[r] = PaddedOrigin(s, s.padded.data(), m0 + std::min(r, n_rows - 1));
+                        for (int b = b_begin; b < b_end; ++b) {
+                          const int c0 = b * gemm::kNr;
+                          s.segmented_q(s.filter_height, seg_pairs, row_step, row,
+                                        w.data8.data() + static_cast<size_t>(b) * w.k_pairs * gemm::kNr * 2, n_rows,
+                                        std::min(gemm::kNr, w.n - c0), w.bias.data() + c0, c0, e, *s.fast,
+                                        reinterpret_cast<uint8_t*>(output) + static_cast<size_t>(m0) * w.n + c0, w.n);
+                        }
+                      }
+                    });
 }
 
 // The float padded-input path: the input copied into s.padded_f's interior (its border stays 0 from prepare), then
@@ -410,12 +480,7 @@ void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPo
   const int m = s.batches * s.output_height * s.output_width;
   const int panels = (m + gemm::kMrF - 1) / gemm::kMrF;
   const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * c;
-  auto origin = [&](int pixel) {
-    const int ox = pixel % s.output_width, t = pixel / s.output_width;
-    const int oy = t % s.output_height, b = t / s.output_height;
-    return s.padded_f.data() + ((static_cast<size_t>(b) * s.padded_h + static_cast<size_t>(oy) * s.stride_height) *
-                                    s.padded_w + static_cast<size_t>(ox) * s.stride_width) * c;
-  };
+  auto origin = [&](int pixel) { return PaddedOrigin(s, s.padded_f.data(), pixel); };
   gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool), panels, w.blocks, pool,
                     [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
                       const float* row[gemm::kMrF];

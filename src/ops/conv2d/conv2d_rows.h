@@ -24,4 +24,15 @@ using SegmentedGemmF = void (*)(int segments, int seg_len, ptrdiff_t seg_stride,
 // The kernel of `isa` (portable loops where there is no specialized one).
 SegmentedGemmF SegmentedGemmFor(Isa isa);
 
+// The int8 counterpart, over the widened (int16, input offset added) zero-bordered input and int8-stored weights
+// (a gemm::PackedQ::data8 block): 4 pixels x 16 channels, each pixel's runs seg_pairs int16 pairs long (the caller
+// makes filter_width * input_depth even by giving the filter a zero column), then requantization by
+// kern.requant. rows has gemm::kMrQ entries (repeat a valid row for tails). Bit-exact with the reference: the int32
+// sums wrap as its accumulator, in any order.
+using SegmentedGemmQ = void (*)(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* rows,
+                                const int8_t* b, int nrows, int cols, const int32_t* bias, int c0,
+                                const gemm::QuantEpilogue& e, const gemm::Kernels& kern, uint8_t* out,
+                                int out_stride);
+SegmentedGemmQ SegmentedGemmQFor(Isa isa);
+
 }  // namespace liteopt::ops::conv_rows

@@ -67,9 +67,60 @@ void SegmentedGemm(int segments, int seg_len, ptrdiff_t seg_stride, const float*
   if (nrows > 5) store(c50, c51, out + 5 * stride);
 }
 
+// The int16 pair at p in every int32 lane.
+inline __m256i Broadcast2(const int16_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+// 4 pixels x 16 channels: per pair, the int8 weights of 16 channels x 2 sign-extended to two int16 vectors
+// (vpmovsxbw), one broadcast pair per pixel, vpmaddwd (exact: |products| <= 255 * 127) and wrapping vpaddd.
+void SegmentedGemmQ8(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* rows, const int8_t* b,
+                     int nrows, int cols, const int32_t* bias, int c0, const gemm::QuantEpilogue& e,
+                     const gemm::Kernels& kern, uint8_t* out, int out_stride) {
+  static_assert(gemm::kMrQ == 4 && gemm::kNr == 16);
+  __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int s = 0; s < segments; ++s) {
+    const ptrdiff_t off = s * seg_stride;
+    const int16_t* a0 = rows[0] + off;
+    const int16_t* a1 = rows[1] + off;
+    const int16_t* a2 = rows[2] + off;
+    const int16_t* a3 = rows[3] + off;
+    for (int p = 0; p < seg_pairs; ++p, b += 32) {
+      const __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)));
+      const __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 16)));
+      __m256i x = Broadcast2(a0 + 2 * p);
+      c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
+      c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
+      x = Broadcast2(a1 + 2 * p);
+      c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
+      c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
+      x = Broadcast2(a2 + 2 * p);
+      c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
+      c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
+      x = Broadcast2(a3 + 2 * p);
+      c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
+      c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+    }
+  }
+  alignas(32) int32_t acc[gemm::kMrQ * gemm::kNr];
+  auto* v = reinterpret_cast<__m256i*>(acc);
+  _mm256_store_si256(v + 0, c00);
+  _mm256_store_si256(v + 1, c01);
+  _mm256_store_si256(v + 2, c10);
+  _mm256_store_si256(v + 3, c11);
+  _mm256_store_si256(v + 4, c20);
+  _mm256_store_si256(v + 5, c21);
+  _mm256_store_si256(v + 6, c30);
+  _mm256_store_si256(v + 7, c31);
+  kern.requant(acc, gemm::kNr, nrows, cols, bias, c0, e, out, out_stride);
+}
+
 }  // namespace
 
 SegmentedGemmF SegmentedGemmAvx2() { return &SegmentedGemm; }
+SegmentedGemmQ SegmentedGemmQAvx2() { return &SegmentedGemmQ8; }
 
 }  // namespace liteopt::ops::conv_rows
 #endif
