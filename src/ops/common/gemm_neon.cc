@@ -4,7 +4,9 @@
 // Quantized tile: the int16 pairs of B (packed [p][channel][2]) are split by vld2q into the even-k and odd-k
 // weights of 8 channels, and each is multiplied by one int16 of A with smlal / smlal2 by lane (a widening
 // multiply-accumulate into int32 lanes, wrapping like the reference's int32 accumulator): 8 instructions per row
-// and pair of k for 16 channels. The fp32 (XNNPACK) requantization and the hybrid scaling are the reference's
+// and pair of k for 16 channels. int8-stored weights (PackedQ::data8) are split by one vld2q of bytes and
+// sign-extended (sxtl / sxtl2) into the same registers, so multi-row layers keep int8 storage on NEON too (half the
+// weight bytes through the caches). The fp32 (XNNPACK) requantization and the hybrid scaling are the reference's
 // IEEE operations, one vector of 4 channels at a time.
 #if defined(__aarch64__)
 #include <arm_neon.h>
@@ -23,18 +25,33 @@ struct TileQ {
   int32x4_t c[kMrQ][4];
 };
 
-// acc[r][..] += the pair of k at `b` (two vld2q: even/odd k of channels 0-7 and 8-15) times a[0] and a[1] of row r.
-#define LITEOPT_NEON_PAIR(acc, e0, e1, av, lo, hi)                                                                  \
-  do {                                                                                                             \
-    (acc)[0] = vmlal_laneq_s16((acc)[0], vget_low_s16((e0).val[0]), (av), (lo));                                    \
-    (acc)[1] = vmlal_high_laneq_s16((acc)[1], (e0).val[0], (av), (lo));                                             \
-    (acc)[2] = vmlal_laneq_s16((acc)[2], vget_low_s16((e1).val[0]), (av), (lo));                                    \
-    (acc)[3] = vmlal_high_laneq_s16((acc)[3], (e1).val[0], (av), (lo));                                             \
-    (acc)[0] = vmlal_laneq_s16((acc)[0], vget_low_s16((e0).val[1]), (av), (hi));                                    \
-    (acc)[1] = vmlal_high_laneq_s16((acc)[1], (e0).val[1], (av), (hi));                                             \
-    (acc)[2] = vmlal_laneq_s16((acc)[2], vget_low_s16((e1).val[1]), (av), (hi));                                    \
-    (acc)[3] = vmlal_high_laneq_s16((acc)[3], (e1).val[1], (av), (hi));                                             \
-  } while (0)
+// The weights of one pair of k for 16 channels at b (packed [channel][2]) as int16: even-k / odd-k of channels
+// 0-7 in e0.val[0] / e0.val[1], of channels 8-15 in e1. int16 storage: two vld2q. int8 storage (PackedQ::data8,
+// same layout): one vld2q of 32 bytes, then the halves sign-extended (sxtl / sxtl2).
+inline void LoadWeights(const int16_t* b, int16x8x2_t& e0, int16x8x2_t& e1) {
+  e0 = vld2q_s16(b);
+  e1 = vld2q_s16(b + 16);
+}
+inline void LoadWeights(const int8_t* b, int16x8x2_t& e0, int16x8x2_t& e1) {
+  const int8x16x2_t v = vld2q_s8(b);
+  e0.val[0] = vmovl_s8(vget_low_s8(v.val[0]));
+  e0.val[1] = vmovl_s8(vget_low_s8(v.val[1]));
+  e1.val[0] = vmovl_high_s8(v.val[0]);
+  e1.val[1] = vmovl_high_s8(v.val[1]);
+}
+
+// acc[0..3] (channels 0-3, 4-7, 8-11, 12-15) += the pair of k in e0 / e1 times lanes kLo and kHi of av.
+template <int kLo, int kHi>
+inline void MulAddPair(int32x4_t* acc, const int16x8x2_t& e0, const int16x8x2_t& e1, int16x8_t av) {
+  acc[0] = vmlal_laneq_s16(acc[0], vget_low_s16(e0.val[0]), av, kLo);
+  acc[1] = vmlal_high_laneq_s16(acc[1], e0.val[0], av, kLo);
+  acc[2] = vmlal_laneq_s16(acc[2], vget_low_s16(e1.val[0]), av, kLo);
+  acc[3] = vmlal_high_laneq_s16(acc[3], e1.val[0], av, kLo);
+  acc[0] = vmlal_laneq_s16(acc[0], vget_low_s16(e0.val[1]), av, kHi);
+  acc[1] = vmlal_high_laneq_s16(acc[1], e0.val[1], av, kHi);
+  acc[2] = vmlal_laneq_s16(acc[2], vget_low_s16(e1.val[1]), av, kHi);
+  acc[3] = vmlal_high_laneq_s16(acc[3], e1.val[1], av, kHi);
+}
 
 // The int16 pair of row a at pair p in lanes 0 and 1 (the others are unused).
 inline int16x8_t LoadPair(const int16_t* a) {
@@ -43,7 +60,9 @@ inline int16x8_t LoadPair(const int16_t* a) {
   return vreinterpretq_s16_s32(vdupq_n_s32(v));
 }
 
-TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const int16_t* b) {
+// W: int16_t (PackedQ::data) or int8_t (PackedQ::data8); both layouts have the same element offsets.
+template <typename W>
+TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const W* b) {
   TileQ t;
   for (int r = 0; r < kMrQ; ++r)
     for (int j = 0; j < 4; ++j) t.c[r][j] = vdupq_n_s32(0);
@@ -51,32 +70,33 @@ TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const int16_t* b) {
   int p = 0;
   // Four pairs of k per step: one 8-value load of A per row, lanes (0,1) (2,3) (4,5) (6,7).
   for (; p + 4 <= k_pairs; p += 4) {
-    const int16x8x2_t e00 = vld2q_s16(b), e01 = vld2q_s16(b + 16);
-    const int16x8x2_t e10 = vld2q_s16(b + 32), e11 = vld2q_s16(b + 48);
-    const int16x8x2_t e20 = vld2q_s16(b + 64), e21 = vld2q_s16(b + 80);
-    const int16x8x2_t e30 = vld2q_s16(b + 96), e31 = vld2q_s16(b + 112);
+    int16x8x2_t e00, e01, e10, e11, e20, e21, e30, e31;
+    LoadWeights(b, e00, e01);
+    LoadWeights(b + 32, e10, e11);
+    LoadWeights(b + 64, e20, e21);
+    LoadWeights(b + 96, e30, e31);
     b += 128;
 #pragma GCC unroll 4
     for (int r = 0; r < kMrQ; ++r) {
       const int16x8_t av = vld1q_s16(rows[r] + 2 * p);
-      LITEOPT_NEON_PAIR(t.c[r], e00, e01, av, 0, 1);
-      LITEOPT_NEON_PAIR(t.c[r], e10, e11, av, 2, 3);
-      LITEOPT_NEON_PAIR(t.c[r], e20, e21, av, 4, 5);
-      LITEOPT_NEON_PAIR(t.c[r], e30, e31, av, 6, 7);
+      MulAddPair<0, 1>(t.c[r], e00, e01, av);
+      MulAddPair<2, 3>(t.c[r], e10, e11, av);
+      MulAddPair<4, 5>(t.c[r], e20, e21, av);
+      MulAddPair<6, 7>(t.c[r], e30, e31, av);
     }
   }
   for (; p < k_pairs; ++p) {
-    const int16x8x2_t e0 = vld2q_s16(b), e1 = vld2q_s16(b + 16);
+    int16x8x2_t e0, e1;
+    LoadWeights(b, e0, e1);
     b += 32;
 #pragma GCC unroll 4
     for (int r = 0; r < kMrQ; ++r) {
       const int16x8_t av = LoadPair(rows[r] + 2 * p);
-      LITEOPT_NEON_PAIR(t.c[r], e0, e1, av, 0, 1);
+      MulAddPair<0, 1>(t.c[r], e0, e1, av);
     }
   }
   return t;
 }
-#undef LITEOPT_NEON_PAIR
 
 void StoreTile(const TileQ& t, int32_t* acc) {
   for (int r = 0; r < kMrQ; ++r)
@@ -187,7 +207,8 @@ void Requant(const int32_t* acc, int acc_stride, int rows, int cols, const int32
   }
 }
 
-void GemmQRequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols, const int32_t* bias,
+template <typename W>
+void GemmQRequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const int32_t* bias,
                   int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
   const TileQ t = AccumulateQ(k_pairs, a, lda, b);
   if (!e.params->xnnpack_requant) {
@@ -284,18 +305,82 @@ void Dequant(const int32_t* acc, int acc_stride, int rows, int cols, const float
   }
 }
 
-void GemmQDequant(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols, const float* row_scale,
+template <typename W>
+void GemmQDequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const float* row_scale,
                   int c0, const HybridEpilogue& e, float* out, int out_stride) {
   const TileQ t = AccumulateQ(k_pairs, a, lda, b);
   const HybridRow row(e, c0, cols);
   for (int r = 0; r < rows; ++r) row(t.c[r], row_scale[r], out + static_cast<size_t>(r) * out_stride);
 }
 
-// gemv_q: the portable loop (compiled for aarch64, where int8 one-row layers usually take the sdot path). No
-// int8-storage GEMM: multi-row layers keep int16 weights here (gemm::Int8Storage).
-const Kernels kNeonKernels = {Isa::kNeon,    &GemmQ,         &WidenS8, &WidenU8,      &Requant,
-                              &GemmQRequant, &GemmF,         &Dequant, &GemmQDequant, &GemvQPortable,
-                              nullptr,       nullptr,        &GemvFPortable};
+// One row x 16 channels of int8-stored weights: AccumulateQ's multiply-accumulate for a single row, four pairs of
+// k per step (one 8-value load of A) alternating between two sets of accumulators, summed at the end (wrapping
+// addition is associative, so the sums are the reference's bit for bit).
+void GemvQ(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc) {
+  int32x4_t c0[4], c1[4];
+  for (int j = 0; j < 4; ++j) c0[j] = c1[j] = vdupq_n_s32(0);
+  int16x8x2_t e0, e1;
+  int p = 0;
+  for (; p + 4 <= k_pairs; p += 4, b += 128) {
+    const int16x8_t av = vld1q_s16(a + 2 * p);
+    LoadWeights(b, e0, e1);
+    MulAddPair<0, 1>(c0, e0, e1, av);
+    LoadWeights(b + 32, e0, e1);
+    MulAddPair<2, 3>(c1, e0, e1, av);
+    LoadWeights(b + 64, e0, e1);
+    MulAddPair<4, 5>(c0, e0, e1, av);
+    LoadWeights(b + 96, e0, e1);
+    MulAddPair<6, 7>(c1, e0, e1, av);
+  }
+  for (; p < k_pairs; ++p, b += 32) {
+    LoadWeights(b, e0, e1);
+    MulAddPair<0, 1>(c0, e0, e1, LoadPair(a + 2 * p));
+  }
+  for (int j = 0; j < 4; ++j) vst1q_s32(acc + 4 * j, vaddq_s32(c0[j], c1[j]));
+}
+
+// One row x 16 channels of float: four k per step, each into its own accumulators (one FMA chain would wait on
+// the FMA latency at every k), summed at the end; a rounding-order difference within kF32Tolerance, as GemmF's.
+void GemvF(int k, const float* a, const float* b, const float* bias, float lo, float hi, int cols, float* out) {
+  float32x4_t c[4][4];
+  for (auto& chain : c)
+    for (auto& v : chain) v = vdupq_n_f32(0.0f);
+  int kk = 0;
+  for (; kk + 4 <= k; kk += 4, b += 64) {
+    const float32x4_t x = vld1q_f32(a + kk);
+    for (int j = 0; j < 4; ++j) {
+      c[0][j] = vfmaq_laneq_f32(c[0][j], vld1q_f32(b + 4 * j), x, 0);
+      c[1][j] = vfmaq_laneq_f32(c[1][j], vld1q_f32(b + 16 + 4 * j), x, 1);
+      c[2][j] = vfmaq_laneq_f32(c[2][j], vld1q_f32(b + 32 + 4 * j), x, 2);
+      c[3][j] = vfmaq_laneq_f32(c[3][j], vld1q_f32(b + 48 + 4 * j), x, 3);
+    }
+  }
+  for (; kk < k; ++kk, b += 16)
+    for (int j = 0; j < 4; ++j) c[0][j] = vfmaq_n_f32(c[0][j], vld1q_f32(b + 4 * j), a[kk]);
+  float padded_bias[16] = {};  // bias holds `cols` values
+  std::memcpy(padded_bias, bias, sizeof(float) * static_cast<size_t>(cols));
+  const float32x4_t vlo = vdupq_n_f32(lo), vhi = vdupq_n_f32(hi);
+  float32x4_t y[4];
+  for (int j = 0; j < 4; ++j) {
+    const float32x4_t sum = vaddq_f32(vaddq_f32(c[0][j], c[1][j]), vaddq_f32(c[2][j], c[3][j]));
+    y[j] = ClampLikeReference(vaddq_f32(sum, vld1q_f32(padded_bias + 4 * j)), vlo, vhi);
+  }
+  StoreFloats(y, cols, out);
+}
+
+const Kernels kNeonKernels = {Isa::kNeon,
+                              &GemmQ,
+                              &WidenS8,
+                              &WidenU8,
+                              &Requant,
+                              &GemmQRequant<int16_t>,
+                              &GemmF,
+                              &Dequant,
+                              &GemmQDequant<int16_t>,
+                              &GemvQ,
+                              &GemmQRequant<int8_t>,
+                              &GemmQDequant<int8_t>,
+                              &GemvF};
 
 }  // namespace
 

@@ -95,7 +95,7 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
             static_cast<int16_t>(p.filter_q[static_cast<size_t>(t) * channels + c]);
     const size_t threads = ctx.pool != nullptr ? static_cast<size_t>(ctx.pool->size()) : 1;
     p.row_acc.assign(static_cast<size_t>(s->output_width) * channels * threads, 0);
-    if (isa == Isa::kAvx2)
+    if (depthwise::WidensRows(isa))
       p.widened.assign(static_cast<size_t>(s->filter_height) * depthwise::WidenedWidth(*s) * channels * threads, 0);
     if (s->kind == conv::Kind::kHybrid) {
       PrepareFastHybrid(bias, threads, s);

@@ -2,9 +2,9 @@
 // stay in registers, one output row at a time, then the shared requantization (or, for hybrid ops, the float
 // scaling gemm::HybridEpilogue, bit-exact with the reference) of ops/common/gemm.h. The loop is
 // written once (depthwise_conv2d_fast_impl.h) and compiled per ISA: portable here, AVX2 + FMA in
-// depthwise_conv2d_avx2.cc. int8/uint8 results are bit-exact with the reference (int32 sums of
-// (input + input_offset) * (filter + filter_offset), wrapping, in any order); float results are within
-// gemm::kF32Tolerance (FMA where the ISA has it).
+// depthwise_conv2d_avx2.cc, NEON in depthwise_conv2d_neon.cc. int8/uint8 results are bit-exact with the reference
+// (int32 sums of (input + input_offset) * (filter + filter_offset), wrapping, in any order); float results are
+// within gemm::kF32Tolerance (FMA where the ISA has it).
 #pragma once
 
 #include <cstdint>
@@ -44,10 +44,13 @@ struct FastParams {
   const gemm::Kernels* gemm = nullptr;  // requantization and hybrid scaling of the selected ISA
   ThreadPool* pool = nullptr;           // output rows are split over its threads (nullptr: one thread)
   std::vector<int32_t> row_acc;         // per thread: [output_width * channels] accumulators of one output row
-  // AVX2, quantized and hybrid: per thread, the filter_height input rows of one output row widened to int16 with the
-  // input offset added, padding columns and rows 0: [filter_height][WidenedWidth(g)][channels].
+  // WidensRows(isa), quantized and hybrid: per thread, the filter_height input rows of one output row widened to
+  // int16 with the input offset added, padding columns and rows 0: [filter_height][WidenedWidth(g)][channels].
   std::vector<int16_t> widened;
 };
+
+// Whether the kernels of `isa` widen the input rows of quantized and hybrid ops (FastParams::widened needed).
+inline bool WidensRows(Isa isa) { return isa == Isa::kAvx2 || isa == Isa::kNeon || isa == Isa::kNeonDot; }
 
 // Columns of a widened input row: every column the output row's windows touch, padding included.
 inline int WidenedWidth(const conv::Geometry2D& g) {

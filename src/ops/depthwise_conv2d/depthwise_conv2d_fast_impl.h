@@ -1,12 +1,19 @@
 // The loops of the optimized DEPTHWISE_CONV_2D kernel (depthwise_conv2d_fast.h), included by one file per ISA,
 // which compiles them with its own instruction set. Everything has internal linkage (anonymous namespace), so the
 // copies never mix. Include only from depthwise_conv2d_fast.cc and depthwise_conv2d_<isa>.cc.
+//
+// LITEOPT_DEPTHWISE_SIMD: the builds that widen the quantized input rows (AccumulateRow) and run AccumulateFloat,
+// AVX2 (primitives below) and NEON (depthwise_conv2d_neon.cc defines LITEOPT_DEPTHWISE_NEON and its primitives,
+// with the same signatures, before including this file; the portable build on aarch64 stays plain C++).
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
+#define LITEOPT_DEPTHWISE_SIMD 1
+#elif defined(LITEOPT_DEPTHWISE_NEON)
+#define LITEOPT_DEPTHWISE_SIMD 1
 #endif
 
 #include "ops/depthwise_conv2d/depthwise_conv2d_fast.h"
@@ -94,6 +101,21 @@ const T* InteriorOrigin(const conv::Geometry2D& g, const T* input, int batch, in
 }
 
 #if defined(__AVX2__)
+// out[i] = src[i] + offset as int16, for i < n.
+template <typename T>
+inline void WidenValues(const T* src, size_t n, int32_t offset, int16_t* out) {
+  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(offset));
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+    const __m256i w = std::is_same_v<T, int8_t> ? _mm256_cvtepi8_epi16(x) : _mm256_cvtepu8_epi16(x);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_add_epi16(w, off));
+  }
+  for (; i < n; ++i) out[i] = static_cast<int16_t>(static_cast<int32_t>(src[i]) + offset);
+}
+#endif
+
+#if defined(LITEOPT_DEPTHWISE_SIMD)
 // Input row y of batch `batch` widened to int16 with `offset` added, over the columns x0 .. x0 + width - 1 (outside
 // the image, and rows outside it: 0, which is what a skipped tap contributes).
 template <typename T>
@@ -111,18 +133,11 @@ void WidenRow(const conv::Geometry2D& g, const T* input, int batch, int y, int x
     std::memset(dst + static_cast<size_t>(hi) * c, 0, sizeof(int16_t) * static_cast<size_t>(width - hi) * c);
   if (hi <= lo) return;
   const T* src = input + ((static_cast<size_t>(batch) * g.input_height + y) * g.input_width + x0 + lo) * c;
-  int16_t* out = dst + static_cast<size_t>(lo) * c;
-  const size_t n = static_cast<size_t>(hi - lo) * c;
-  const __m256i off = _mm256_set1_epi16(static_cast<int16_t>(offset));
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    const __m256i w = std::is_same_v<T, int8_t> ? _mm256_cvtepi8_epi16(x) : _mm256_cvtepu8_epi16(x);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_add_epi16(w, off));
-  }
-  for (; i < n; ++i) out[i] = static_cast<int16_t>(static_cast<int32_t>(src[i]) + offset);
+  WidenValues(src, static_cast<size_t>(hi - lo) * c, offset, dst + static_cast<size_t>(lo) * c);
 }
+#endif
 
+#if defined(__AVX2__)
 // 16 channels over pairs of widened taps: vpunpck{l,h}wd interleave the two taps lane by lane, vpmaddwd with the
 // filter pairs in that order (PairSlot), and the two lanes are put back in channel order at the end. Exact:
 // |products| <= 255 * 255.
@@ -286,10 +301,10 @@ void ForRows(const FastParams& p, Body&& body) {
 
 // The accumulators of output row `row` (every pixel and channel of it) into row_acc: sums of
 // (input + input_offset) * filter over every tap (taps outside the image contribute 0, as the reference skips them).
-#if defined(__AVX2__)
-// AVX2: the window's filter_height input rows are widened to int16 once (WidenRow, into `widened`, this thread's
-// FastParams::widened), padding included, so every pixel's taps are fixed offsets without bounds checks and the
-// inner loop has no byte unpacking or offset adds.
+#if defined(LITEOPT_DEPTHWISE_SIMD)
+// AVX2 and NEON: the window's filter_height input rows are widened to int16 once (WidenRow, into `widened`, this
+// thread's FastParams::widened), padding included, so every pixel's taps are fixed offsets without bounds checks and
+// the inner loop has no byte unpacking or offset adds.
 template <typename T>
 void AccumulateRow(const FastParams& p, const T* input, const T* /*pad*/, int32_t input_offset, int row,
                    int32_t* row_acc, int16_t* widened) {
@@ -362,7 +377,7 @@ void AccumulateRow(const FastParams& p, const T* input, const T* pad, int32_t in
 }
 #endif
 
-// This thread's widened rows (AVX2 only; nullptr otherwise).
+// This thread's widened rows (the SIMD builds; nullptr otherwise, see WidensRows).
 inline int16_t* WidenedFor(FastParams& p, int thread) {
   if (p.widened.empty()) return nullptr;
   const size_t per_thread = static_cast<size_t>(p.g.filter_height) * WidenedWidth(p.g) * p.g.output_depth;
@@ -478,7 +493,7 @@ void RunFloat(FastParams& p, const float* input, float* output) {
         }
         float* out = output + (static_cast<size_t>(row) * g.output_width + ox) * channels;
         int c0 = row_done ? channels & ~7 : 0;
-#if defined(__AVX2__)
+#if defined(LITEOPT_DEPTHWISE_SIMD)
         const float* bias = p.bias_f.data();
         for (; c0 + 32 <= channels; c0 += 32) AccumulateFloat<4>(in, w, n, c0, bias, p.act_min, p.act_max, out);
         if (c0 + 16 <= channels) {
