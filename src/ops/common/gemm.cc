@@ -120,6 +120,45 @@ void GemvFPortable(int k, const float* a, const float* b, const float* bias, flo
   for (int c = 0; c < cols; ++c) out[c] = conv::ClampFloat(sum[c] + bias[c], lo, hi);
 }
 
+namespace {
+
+void GemmFSegPortable(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
+                      const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride) {
+  float sum[kMrF][kNr] = {};
+  for (int s = 0; s < segments; ++s) {
+    for (int j = 0; j < seg_len; ++j, b += kNr) {
+      for (int r = 0; r < kMrF; ++r) {
+        const float av = a[r][s * seg_stride + j];
+        for (int c = 0; c < kNr; ++c) sum[r][c] += av * b[c];
+      }
+    }
+  }
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      out[static_cast<size_t>(r) * out_stride + c] = conv::ClampFloat(sum[r][c] + bias[c], lo, hi);
+}
+
+void GemmQ8SegRequantPortable(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* a,
+                              const int8_t* b, int rows, int cols, const int32_t* bias, int c0, const QuantEpilogue& e,
+                              uint8_t* out, int out_stride) {
+  uint32_t sum[kMrQ][kNr] = {};  // wrapping, as the reference's accumulator
+  for (int s = 0; s < segments; ++s) {
+    for (int p = 0; p < seg_pairs; ++p, b += 2 * kNr) {
+      for (int r = 0; r < kMrQ; ++r) {
+        const int16_t* ar = a[r] + s * seg_stride + 2 * p;
+        for (int c = 0; c < kNr; ++c)
+          sum[r][c] += static_cast<uint32_t>(ar[0] * b[2 * c]) + static_cast<uint32_t>(ar[1] * b[2 * c + 1]);
+      }
+    }
+  }
+  int32_t acc[kMrQ * kNr];
+  for (int r = 0; r < kMrQ; ++r)
+    for (int c = 0; c < kNr; ++c) acc[r * kNr + c] = static_cast<int32_t>(sum[r][c]);
+  RequantPortable(acc, kNr, rows, cols, bias, c0, e, out, out_stride);
+}
+
+}  // namespace
+
 void GemvQPortable(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc) {
   uint32_t sum[kNr] = {};  // wrapping, as the reference's accumulator
   for (int p = 0; p < k_pairs; ++p) {
@@ -198,7 +237,9 @@ const Kernels kPortable = {Isa::kPortable,
                            &GemvQPortable,
                            &GemmQRequantPortable<int8_t>,
                            &GemmQDequantPortable<int8_t>,
-                           &GemvFPortable};
+                           &GemvFPortable,
+                           &GemmFSegPortable,
+                           &GemmQ8SegRequantPortable};
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 // FMA rounds once per tap, so results differ from the reference by rounding only (see kF32Tolerance).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -134,6 +135,15 @@ struct Kernels {
   // gemm_f for one row (a matrix-vector product: a batch-1 classifier), without the kMrF-row tile's repeated work:
   // out[c] = clamp(bias[c] + sum over kk < k of a[kk] * b[kk][c], lo, hi) for c < cols.
   void (*gemv_f)(int k, const float* a, const float* b, const float* bias, float lo, float hi, int cols, float* out);
+  // gemm_f and gemm_q8_requant over rows read in place: row r is `segments` runs, run s at a[r] + s * seg_stride,
+  // of seg_len floats / seg_pairs int16 pairs (a KxK window's filter rows in a zero-bordered copy of the input,
+  // instead of an im2col panel gathered per row; a first layer on 3 channels spent twice its multiplies on the
+  // gather). a has kMrF / kMrQ entries (repeat a valid row for tails). nullptr where the ISA has none.
+  void (*gemm_f_seg)(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
+                     const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride);
+  void (*gemm_q8_seg_requant)(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* a,
+                              const int8_t* b, int rows, int cols, const int32_t* bias, int c0,
+                              const QuantEpilogue& e, uint8_t* out, int out_stride);
 };
 
 // Whether a layer's int8 weights (filter_offset 0) are stored as int8 (PackedQ::data8) on `kern`: always for a

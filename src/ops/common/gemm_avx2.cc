@@ -36,41 +36,56 @@ inline __m256i LoadWeights(const int8_t* b) {
 // stack store and 8 register copies per step); on its own the loop keeps them in registers.
 // kHalf: only channels 0-7 are stored (the last block of a layer with N % 16 in 1..8, e.g. 24 output channels), so
 // the other half's multiplies are skipped (c01, c11, c21, c31 stay 0).
+//
+// The rows are `segments` runs of seg_pairs pairs each, run s of row r at rows[r] + s * seg_stride: one run for an
+// im2col panel (gemm_q*), a KxK window's filter rows in a zero-bordered image (gemm_q8_seg_requant).
 template <typename W, bool kHalf = false>
-__attribute__((noinline)) TileQ AccumulateQ(int k_pairs, const int16_t* a, int lda, const W* b) {
+__attribute__((noinline)) TileQ AccumulateQ(int segments, int seg_pairs, ptrdiff_t seg_stride,
+                                            const int16_t* const* rows, const W* b) {
   static_assert(kMrQ == 4 && kNr == 16);
   __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const int16_t* a0 = a;
-  const int16_t* a1 = a + lda;
-  const int16_t* a2 = a + 2 * lda;
-  const int16_t* a3 = a + 3 * lda;
-  // One row at a time: a single broadcast register is live, so the 8 accumulators, 2 weight vectors and the
-  // products fit the 16 ymm registers without spills.
-  for (int p = 0; p < k_pairs; ++p) {
-    const __m256i b0 = LoadWeights(b);
-    const __m256i b1 = kHalf ? b0 : LoadWeights(b + 16);
-    b += 32;
-    __m256i x = Broadcast2(a0 + 2 * p);
-    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
-    if constexpr (!kHalf) c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
-    x = Broadcast2(a1 + 2 * p);
-    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
-    if constexpr (!kHalf) c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
-    x = Broadcast2(a2 + 2 * p);
-    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
-    if constexpr (!kHalf) c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
-    x = Broadcast2(a3 + 2 * p);
-    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
-    if constexpr (!kHalf) c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+  for (int s = 0; s < segments; ++s) {
+    const ptrdiff_t off = s * seg_stride;
+    const int16_t* a0 = rows[0] + off;
+    const int16_t* a1 = rows[1] + off;
+    const int16_t* a2 = rows[2] + off;
+    const int16_t* a3 = rows[3] + off;
+    // One row at a time: a single broadcast register is live, so the 8 accumulators, 2 weight vectors and the
+    // products fit the 16 ymm registers without spills.
+    for (int p = 0; p < seg_pairs; ++p) {
+      const __m256i b0 = LoadWeights(b);
+      const __m256i b1 = kHalf ? b0 : LoadWeights(b + 16);
+      b += 32;
+      __m256i x = Broadcast2(a0 + 2 * p);
+      c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
+      if constexpr (!kHalf) c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
+      x = Broadcast2(a1 + 2 * p);
+      c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
+      if constexpr (!kHalf) c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
+      x = Broadcast2(a2 + 2 * p);
+      c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
+      if constexpr (!kHalf) c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
+      x = Broadcast2(a3 + 2 * p);
+      c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
+      if constexpr (!kHalf) c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+    }
   }
   return {c00, c01, c10, c11, c20, c21, c30, c31};
 }
 
 // The tile of a block whose stored channels are `cols`.
 template <typename W>
-TileQ AccumulateCols(int k_pairs, const int16_t* a, int lda, const W* b, int cols) {
-  return cols <= 8 ? AccumulateQ<W, true>(k_pairs, a, lda, b) : AccumulateQ<W>(k_pairs, a, lda, b);
+TileQ AccumulateCols(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* rows, const W* b,
+                     int cols) {
+  return cols <= 8 ? AccumulateQ<W, true>(segments, seg_pairs, seg_stride, rows, b)
+                   : AccumulateQ<W>(segments, seg_pairs, seg_stride, rows, b);
 }
+
+// The kMrQ rows of an im2col panel: one run of k_pairs pairs each, lda apart.
+struct PanelRows {
+  const int16_t* r[kMrQ];
+  PanelRows(const int16_t* a, int lda) : r{a, a + lda, a + 2 * lda, a + 3 * lda} {}
+};
 
 void StoreTile(const TileQ& t, int32_t* acc) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 0 * kNr), t.c00);
@@ -84,7 +99,7 @@ void StoreTile(const TileQ& t, int32_t* acc) {
 }
 
 void GemmQ(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc) {
-  StoreTile(AccumulateQ(k_pairs, a, lda, b), acc);
+  StoreTile(AccumulateQ(1, k_pairs, 0, PanelRows(a, lda).r, b), acc);
 }
 
 // dst = src + offset as int16, 16 values per step.
@@ -178,10 +193,9 @@ void Requant(const int32_t* acc, int acc_stride, int rows, int cols, const int32
   }
 }
 
-template <typename W>
-void GemmQRequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const int32_t* bias,
-                  int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
-  const TileQ t = AccumulateCols(k_pairs, a, lda, b, cols);
+// Requantizes `rows` x `cols` of a tile into out.
+void RequantTile(const TileQ& t, int rows, int cols, const int32_t* bias, int c0, const QuantEpilogue& e,
+                 uint8_t* out, int out_stride) {
   if (!e.params->xnnpack_requant) {
     alignas(32) int32_t acc[kMrQ * kNr];
     StoreTile(t, acc);
@@ -193,6 +207,18 @@ void GemmQRequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, 
   if (rows > 1) rq.Row(t.c10, t.c11, cols, out + out_stride);
   if (rows > 2) rq.Row(t.c20, t.c21, cols, out + 2 * static_cast<size_t>(out_stride));
   if (rows > 3) rq.Row(t.c30, t.c31, cols, out + 3 * static_cast<size_t>(out_stride));
+}
+
+template <typename W>
+void GemmQRequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const int32_t* bias,
+                  int c0, const QuantEpilogue& e, uint8_t* out, int out_stride) {
+  RequantTile(AccumulateCols(1, k_pairs, 0, PanelRows(a, lda).r, b, cols), rows, cols, bias, c0, e, out, out_stride);
+}
+
+void GemmQ8SegRequant(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* a, const int8_t* b,
+                      int rows, int cols, const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out,
+                      int out_stride) {
+  RequantTile(AccumulateCols(segments, seg_pairs, seg_stride, a, b, cols), rows, cols, bias, c0, e, out, out_stride);
 }
 
 // The `cols` (<= 16) first floats of y0:y1 to o; nothing past o[cols - 1] is written.
@@ -221,41 +247,47 @@ struct RowStoreF {
   }
 };
 
-void GemmF(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows, int cols,
-           float* out, int out_stride) {
+// The float tile over rows of `segments` runs (as AccumulateQ's): run s of row r at a[r] + s * seg_stride.
+void GemmFSeg(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
+              const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride) {
   static_assert(kMrF == 6 && kNr == 16);
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  const float* a0 = a[0];
-  const float* a1 = a[1];
-  const float* a2 = a[2];
-  const float* a3 = a[3];
-  const float* a4 = a[4];
-  const float* a5 = a[5];
-  for (int kk = 0; kk < k; ++kk) {
-    const __m256 b0 = _mm256_loadu_ps(b);
-    const __m256 b1 = _mm256_loadu_ps(b + 8);
-    b += 16;
-    __m256 x = _mm256_broadcast_ss(a0 + kk);
-    c00 = _mm256_fmadd_ps(x, b0, c00);
-    c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a1 + kk);
-    c10 = _mm256_fmadd_ps(x, b0, c10);
-    c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a2 + kk);
-    c20 = _mm256_fmadd_ps(x, b0, c20);
-    c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a3 + kk);
-    c30 = _mm256_fmadd_ps(x, b0, c30);
-    c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a4 + kk);
-    c40 = _mm256_fmadd_ps(x, b0, c40);
-    c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a5 + kk);
-    c50 = _mm256_fmadd_ps(x, b0, c50);
-    c51 = _mm256_fmadd_ps(x, b1, c51);
+  for (int s = 0; s < segments; ++s) {
+    const ptrdiff_t off = s * seg_stride;
+    const float* a0 = a[0] + off;
+    const float* a1 = a[1] + off;
+    const float* a2 = a[2] + off;
+    const float* a3 = a[3] + off;
+    const float* a4 = a[4] + off;
+    const float* a5 = a[5] + off;
+    for (int kk = 0; kk < seg_len; ++kk) {
+      const __m256 b0 = _mm256_loadu_ps(b);
+      const __m256 b1 = _mm256_loadu_ps(b + 8);
+      b += 16;
+      __m256 x = _mm256_broadcast_ss(a0 + kk);
+      c00 = _mm256_fmadd_ps(x, b0, c00);
+      c01 = _mm256_fmadd_ps(x, b1, c01);
+      x = _mm256_broadcast_ss(a1 + kk);
+      c10 = _mm256_fmadd_ps(x, b0, c10);
+      c11 = _mm256_fmadd_ps(x, b1, c11);
+      x = _mm256_broadcast_ss(a2 + kk);
+      c20 = _mm256_fmadd_ps(x, b0, c20);
+      c21 = _mm256_fmadd_ps(x, b1, c21);
+      x = _mm256_broadcast_ss(a3 + kk);
+      c30 = _mm256_fmadd_ps(x, b0, c30);
+      c31 = _mm256_fmadd_ps(x, b1, c31);
+      x = _mm256_broadcast_ss(a4 + kk);
+      c40 = _mm256_fmadd_ps(x, b0, c40);
+      c41 = _mm256_fmadd_ps(x, b1, c41);
+      x = _mm256_broadcast_ss(a5 + kk);
+      c50 = _mm256_fmadd_ps(x, b0, c50);
+      c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
   }
-  const RowStoreF store{_mm256_loadu_ps(bias), _mm256_loadu_ps(bias + 8), _mm256_set1_ps(lo), _mm256_set1_ps(hi),
+  alignas(32) float bias16[16] = {};  // bias holds `cols` values
+  std::memcpy(bias16, bias, sizeof(float) * static_cast<size_t>(cols));
+  const RowStoreF store{_mm256_load_ps(bias16), _mm256_load_ps(bias16 + 8), _mm256_set1_ps(lo), _mm256_set1_ps(hi),
                         cols};
   const size_t stride = static_cast<size_t>(out_stride);
   store(c00, c01, out);
@@ -264,6 +296,11 @@ void GemmF(int k, const float* const* a, const float* b, const float* bias, floa
   if (rows > 3) store(c30, c31, out + 3 * stride);
   if (rows > 4) store(c40, c41, out + 4 * stride);
   if (rows > 5) store(c50, c51, out + 5 * stride);
+}
+
+void GemmF(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows, int cols,
+           float* out, int out_stride) {
+  GemmFSeg(1, k, 0, a, b, bias, lo, hi, rows, cols, out, out_stride);
 }
 
 // One row x 16 channels: four k steps per iteration into separate accumulator pairs (an FMA chain per pair:
@@ -350,7 +387,7 @@ void Dequant(const int32_t* acc, int acc_stride, int rows, int cols, const float
 template <typename W>
 void GemmQDequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, int cols, const float* row_scale,
                   int c0, const HybridEpilogue& e, float* out, int out_stride) {
-  const TileQ t = AccumulateCols(k_pairs, a, lda, b, cols);
+  const TileQ t = AccumulateCols(1, k_pairs, 0, PanelRows(a, lda).r, b, cols);
   const HybridRow row(e, c0, cols);
   row(t.c00, t.c01, row_scale[0], out);
   if (rows > 1) row(t.c10, t.c11, row_scale[1], out + out_stride);
@@ -393,7 +430,9 @@ const Kernels kAvx2 = {Isa::kAvx2,
                        &GemvQ,
                        &GemmQRequant<int8_t>,
                        &GemmQDequant<int8_t>,
-                       &GemvF};
+                       &GemvF,
+                       &GemmFSeg,
+                       &GemmQ8SegRequant};
 
 }  // namespace
 

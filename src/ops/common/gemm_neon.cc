@@ -380,7 +380,9 @@ const Kernels kNeonKernels = {Isa::kNeon,
                               &GemvQ,
                               &GemmQRequant<int8_t>,
                               &GemmQDequant<int8_t>,
-                              &GemvF};
+                              &GemvF,
+                              nullptr,  // gemm_f_seg: KxK convolutions gather im2col panels for the NEON GemmF
+                              nullptr};  // gemm_q8_seg_requant: likewise for the NEON int8 GEMM
 
 }  // namespace
 

@@ -21,8 +21,8 @@
 // Optimized path (not ctx.reference; float, int8, uint8 or hybrid with a constant filter of at most
 // gemm::kMaxSegments taps): an im2col GEMM over ops/common/gemm.h with the filter packed at prepare time for the
 // ISA selected then (1x1 filters read the input rows in place; KxK filters over few input channels read a
-// zero-bordered copy of the input: int8/uint8 widened to int16, float through ops/conv2d/conv2d_rows.h). int8/uint8 results are bit-exact with the
-// reference; float results are within gemm::kF32Tolerance. Hybrid: the input is quantized by ops/common/hybrid.h,
+// zero-bordered copy of the input, int8/uint8 widened to int16, in place where the ISA has segmented kernels).
+// int8/uint8 results are bit-exact with the reference; float results are within gemm::kF32Tolerance. Hybrid: the input is quantized by ops/common/hybrid.h,
 // the int8 GEMM sums equal the reference's and gemm::HybridEpilogue scales them in the reference's order, so the
 // results are bit-exact with the reference too.
 #include <algorithm>
@@ -36,7 +36,6 @@
 #include "ops/common/gemm.h"
 #include "ops/common/gemm_dot.h"
 #include "ops/common/hybrid.h"
-#include "ops/conv2d/conv2d_rows.h"
 #include "ops/kernel.h"
 
 namespace liteopt::ops {
@@ -63,14 +62,14 @@ struct Conv2DState : conv::KernelState, conv::Geometry2D {
   // no per-tap conversion. Empty when the op does not qualify (see UsesPaddedInput).
   std::vector<int16_t> padded;
   int padded_h = 0, padded_w = 0;
-  // The same for float filters: the input copied into a zero-bordered image, read in place by `segmented`
-  // (ops/conv2d/conv2d_rows.h). Empty / nullptr when the op does not qualify.
+  // The same for float filters: the input copied into a zero-bordered image, read in place by the ISA's
+  // gemm::Kernels::gemm_f_seg (segmented == true). Empty when the op does not qualify.
   std::vector<float> padded_f;
-  conv_rows::SegmentedGemmF segmented = nullptr;
-  // int8 filters on the padded path with int8-stored weights: read in place too (conv_rows::SegmentedGemmQ), the
-  // filter given a zero column when filter_width * input_depth is odd (padded_fw: the filter width packed and laid
-  // out in s.padded), so that a run of int16 pairs never straddles two filter rows.
-  conv_rows::SegmentedGemmQ segmented_q = nullptr;
+  bool segmented = false;
+  // int8 filters on the padded path with int8-stored weights: read in place too (gemm_q8_seg_requant,
+  // segmented_q == true), the filter given a zero column when filter_width * input_depth is odd (padded_fw: the
+  // filter width packed and laid out in s.padded), so that a run of int16 pairs never straddles two filter rows.
+  bool segmented_q = false;
   int padded_fw = 0;
 };
 
@@ -91,8 +90,9 @@ void PreparePaddedInput(Conv2DState* s) {
   s->padded_w = (s->output_width - 1) * s->stride_width + s->padded_fw;
   const size_t elems = static_cast<size_t>(s->batches) * s->padded_h * s->padded_w * s->input_depth;
   if (s->kind == conv::Kind::kFloat) {
+    if (s->fast->gemm_f_seg == nullptr) return;  // the im2col path
     s->padded_f.assign(elems, 0.0f);
-    s->segmented = conv_rows::SegmentedGemmFor(SelectedIsa());
+    s->segmented = true;
   } else {
     s->padded.assign(elems, 0);
   }
@@ -124,7 +124,7 @@ void PrepareSegmentedQ(const TensorRef& filter, const TensorRef* bias, Conv2DSta
                   f + ((static_cast<size_t>(o) * fh + fy) * fw) * c, static_cast<size_t>(fw) * c);
   gemm::PackQuantizedWeights(wide.data(), n, fh * s->padded_fw * c, 0, bias ? bias->as<int32_t>() : nullptr,
                              &s->packed_q, /*int8_storage=*/true);
-  s->segmented_q = conv_rows::SegmentedGemmQFor(SelectedIsa());
+  s->segmented_q = true;
   PreparePaddedInput(s);
 }
 
@@ -143,7 +143,8 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
       if (gemm::dot::Prepare(SelectedIsa(), filter.as<int8_t>(), n, k, s->quant.filter_offset, s->quant.input_offset,
                              bias ? bias->as<int32_t>() : nullptr, static_cast<int>(threads), &s->packed_dot))
         break;
-      if (UsesPaddedInput(*s) && s->quant.filter_offset == 0 && gemm::Int8Storage(*s->fast, /*one_row=*/false)) {
+      if (UsesPaddedInput(*s) && s->quant.filter_offset == 0 && s->fast->gemm_q8_seg_requant != nullptr &&
+          gemm::Int8Storage(*s->fast, /*one_row=*/false)) {
         PrepareSegmentedQ(filter, bias, s);
         break;
       }
@@ -405,7 +406,7 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
     }
   }
   if constexpr (std::is_same_v<T, int8_t>) {
-    if (s.segmented_q != nullptr) {
+    if (s.segmented_q) {
       EvalSegmentedQuantized(s, input, output, pool);
       return;
     }
@@ -455,17 +456,18 @@ void EvalSegmentedQuantized(Conv2DState& s, const int8_t* input, int8_t* output,
                           row[r] = PaddedOrigin(s, s.padded.data(), m0 + std::min(r, n_rows - 1));
                         for (int b = b_begin; b < b_end; ++b) {
                           const int c0 = b * gemm::kNr;
-                          s.segmented_q(s.filter_height, seg_pairs, row_step, row,
-                                        w.data8.data() + static_cast<size_t>(b) * w.k_pairs * gemm::kNr * 2, n_rows,
-                                        std::min(gemm::kNr, w.n - c0), w.bias.data() + c0, c0, e, *s.fast,
-                                        reinterpret_cast<uint8_t*>(output) + static_cast<size_t>(m0) * w.n + c0, w.n);
+                          s.fast->gemm_q8_seg_requant(
+                              s.filter_height, seg_pairs, row_step, row,
+                              w.data8.data() + static_cast<size_t>(b) * w.k_pairs * gemm::kNr * 2, n_rows,
+                              std::min(gemm::kNr, w.n - c0), w.bias.data() + c0, c0, e,
+                              reinterpret_cast<uint8_t*>(output) + static_cast<size_t>(m0) * w.n + c0, w.n);
                         }
                       }
                     });
 }
 
 // The float padded-input path: the input copied into s.padded_f's interior (its border stays 0 from prepare), then
-// panels of gemm::kMrF output pixels whose filter rows are read in place (conv_rows::SegmentedGemmF).
+// panels of gemm::kMrF output pixels whose filter rows are read in place (gemm::Kernels::gemm_f_seg).
 void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
   const int c = s.input_depth;
   const int cols = std::min(s.input_width, s.padded_w - s.pad_width);
@@ -490,7 +492,7 @@ void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPo
                         for (int r = 0; r < gemm::kMrF; ++r) row[r] = origin(m0 + std::min(r, n_rows - 1));
                         for (int b = b_begin; b < b_end; ++b) {
                           const int c0 = b * gemm::kNr;
-                          s.segmented(s.filter_height, s.filter_width * c, row_step, row,
+                          s.fast->gemm_f_seg(s.filter_height, s.filter_width * c, row_step, row,
                                       w.data.data() + static_cast<size_t>(b) * w.k * gemm::kNr, w.bias.data() + c0,
                                       s.float_activation_min, s.float_activation_max, n_rows,
                                       std::min(gemm::kNr, w.n - c0), output + static_cast<size_t>(m0) * w.n + c0, w.n);
@@ -500,7 +502,7 @@ void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPo
 }
 
 void EvalFastFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
-  if (s.segmented != nullptr) {
+  if (s.segmented) {
     EvalPaddedFloat(s, input, output, pool);
     return;
   }
