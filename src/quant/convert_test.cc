@@ -313,6 +313,26 @@ TEST(Convert, Int16x8SmallGraphFollowsSpec) {
   }
 }
 
+// Runs the converted and the float graph (one float input, one float output) on every sample: each output within
+// `tolerance` of the float model's.
+void ExpectNearFloat(const ir::Graph& converted, const ir::Graph& float_graph,
+                     const std::vector<std::vector<uint8_t>>& samples, double tolerance) {
+  auto qi = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(converted));
+  auto fi = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(float_graph));
+  ASSERT_TRUE(qi.ok()) << qi.status().message();
+  ASSERT_TRUE(fi.ok()) << fi.status().message();
+  for (const auto& sample : samples) {
+    std::memcpy((*qi)->input_bytes(0), sample.data(), sample.size());
+    std::memcpy((*fi)->input_bytes(0), sample.data(), sample.size());
+    ASSERT_TRUE((*qi)->Invoke().ok() && (*fi)->Invoke().ok());
+    const ops::TensorRef& got = (*qi)->output(0);
+    const ops::TensorRef& want = (*fi)->output(0);
+    ASSERT_EQ(got.num_elements(), want.num_elements());
+    for (int64_t i = 0; i < want.num_elements(); ++i)
+      EXPECT_NEAR(got.as<float>()[i], want.as<float>()[i], tolerance) << i;
+  }
+}
+
 // 16x8 ADD, SUB and MUL (an int16 input with a broadcast int16 constant) run TFLite's general int16 kernels: ADD and
 // SUB written with pot_scale_int16 = false, op versions 3 (ADD), 5 (SUB) and 4 (MUL); the results stay within a few
 // int16 steps of float.
@@ -348,20 +368,41 @@ TEST(Convert, Int16x8AddSubMulUseTheGeneralKernels) {
     EXPECT_EQ(constant.dtype, DType::kInt16);
     EXPECT_EQ(constant.quant.zero_point, std::vector<int64_t>{0});
     EXPECT_FLOAT_EQ(constant.quant.scale[0], 2.0f / 32767);
-    const float step = result.quant.scale[0];
-    auto qi = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(std::move(*q)));
-    auto fi = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(b.g));
-    ASSERT_TRUE(qi.ok()) << qi.status().message();
-    ASSERT_TRUE(fi.ok()) << fi.status().message();
-    for (const auto& sample : samples) {
-      std::memcpy((*qi)->input_bytes(0), sample.data(), sample.size());
-      std::memcpy((*fi)->input_bytes(0), sample.data(), sample.size());
-      ASSERT_TRUE((*qi)->Invoke().ok() && (*fi)->Invoke().ok());
-      // Input, constant and result each round by half a step of their own scale.
-      for (int i = 0; i < 12; ++i)
-        EXPECT_NEAR((*qi)->output(0).as<float>()[i], (*fi)->output(0).as<float>()[i], 3 * step) << i;
-    }
+    // Input, constant and result each round by half a step of their own scale.
+    ExpectNearFloat(*q, b.g, samples, 3 * result.quant.scale[0]);
   }
+}
+
+// A one-op 16x8 graph: the op reads an int16 input and writes an int16 output (zero points 0) at the expected
+// op version, and its dequantized outputs stay within `steps` output steps of the float model on every sample.
+void ExpectInt16x8Op(const ir::Graph& float_graph, ir::OpType type, int version, int64_t input_elements,
+                     float steps) {
+  ConvertOptions o;
+  o.mode = Mode::kInt16x8;
+  const auto samples = Samples(10, input_elements, -1, 1);
+  auto q = Convert(float_graph, o, samples);
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  const ir::Op* op = FindOp(*q, type);
+  ASSERT_NE(op, nullptr);
+  EXPECT_EQ(op->version, version);
+  for (int32_t t : {op->inputs[0], op->outputs[0]}) {
+    const ir::Tensor& tensor = q->main().tensors[t];
+    EXPECT_EQ(tensor.dtype, DType::kInt16) << tensor.name;
+    EXPECT_EQ(tensor.quant.zero_point, std::vector<int64_t>{0}) << tensor.name;
+  }
+  ExpectNearFloat(*q, float_graph, samples, steps * q->main().tensors[op->outputs[0]].quant.scale[0]);
+}
+
+// 16x8 LEAKY_RELU: activations.cc's int16 kernel (op version 2), within 2 steps of float (input and output
+// rounding).
+TEST(Convert, Int16x8LeakyRelu) {
+  Builder b;
+  const int32_t in = b.Act("input", {2, 6});
+  const int32_t out = b.Act("result", {2, 6});
+  b.Add(ir::OpType::LEAKY_RELU, {in}, {out}, /*LeakyReluOptions*/ 75).options.alpha = 0.2f;
+  b.sg().inputs = {in};
+  b.sg().outputs = {out};
+  ExpectInt16x8Op(b.g, ir::OpType::LEAKY_RELU, 2, 12, 2.0f);
 }
 
 TEST(Convert, Int16x8BadInputsGiveClearErrors) {
@@ -387,6 +428,74 @@ TEST(Convert, Int16x8BadInputsGiveClearErrors) {
   EXPECT_NE(un.status().message().find("--keep-float"), std::string::npos) << un.status().message();
   o.keep_float = {"LOGISTIC"};
   EXPECT_TRUE(Convert(g, o, Samples(3, 8, -1, 1)).ok());
+}
+
+// REDUCE_MIN keeps its input's parameters (the official converter's restrict_same_input_output_scale): int8 at op
+// version 2, int16 at version 3; the minimum of quantized values is the quantized minimum, so within half an input
+// step of float (one step allowed).
+TEST(Convert, ReduceMinKeepsTheInputParameters) {
+  Builder b;
+  const int32_t in = b.Act("input", {2, 6});
+  const int32_t axis = b.ConstI32("axis", {1}, {1});
+  const int32_t out = b.Act("smallest", {2});
+  b.Add(ir::OpType::REDUCE_MIN, {in, axis}, {out}, /*ReducerOptions*/ 27);
+  b.sg().inputs = {in};
+  b.sg().outputs = {out};
+  ExpectInt16x8Op(b.g, ir::OpType::REDUCE_MIN, 3, 12, 1.0f);
+  ConvertOptions o;
+  o.mode = Mode::kFullInteger;
+  auto q = Convert(b.g, o, Samples(10, 12, -1, 1));
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  const ir::Op* op = FindOp(*q, ir::OpType::REDUCE_MIN);
+  ASSERT_NE(op, nullptr);
+  EXPECT_EQ(op->version, 2);
+  const ir::Tensor& x = q->main().tensors[op->inputs[0]];
+  const ir::Tensor& y = q->main().tensors[op->outputs[0]];
+  EXPECT_EQ(y.dtype, DType::kInt8);
+  EXPECT_EQ(y.quant.scale, x.quant.scale);
+  EXPECT_EQ(y.quant.zero_point, x.quant.zero_point);
+  ExpectNearFloat(*q, b.g, Samples(10, 12, -1, 1), y.quant.scale[0]);
+}
+
+// SUM and SQUARED_DIFFERENCE have int8 forms but no int16 one the official runtime runs: int16 SUM cannot take a
+// calibrated output scale (reduce.cc requires the input's), and there is no int16 SQUARED_DIFFERENCE kernel. 16x8
+// lists both with the reason and the --keep-float hint, and converts with them kept float.
+TEST(Convert, Int16x8RefusesSumAndSquaredDifferenceWithTheReason) {
+  Builder b;
+  const int32_t in = b.Act("input", {2, 6});
+  const int32_t c = b.Const("c", {6}, Ramp(6, -1, 1));
+  const int32_t sq = b.Act("sq", {2, 6});
+  const int32_t axis = b.ConstI32("axis", {1}, {1});
+  const int32_t out = b.Act("total", {2});
+  b.Add(ir::OpType::SQUARED_DIFFERENCE, {in, c}, {sq}, /*SquaredDifferenceOptions*/ 76);
+  b.Add(ir::OpType::SUM, {sq, axis}, {out}, /*ReducerOptions*/ 27);
+  b.sg().inputs = {in};
+  b.sg().outputs = {out};
+  ConvertOptions o;
+  o.mode = Mode::kInt16x8;
+  const auto samples = Samples(10, 12, -1, 1);
+  auto q = Convert(b.g, o, samples);
+  ASSERT_FALSE(q.ok());
+  const std::string& m = q.status().message();
+  EXPECT_NE(m.find("2 op(s) have no int16x8 form"), std::string::npos) << m;
+  EXPECT_NE(m.find("(SUM): the official runtime's int16 SUM does not rescale"), std::string::npos) << m;
+  EXPECT_NE(m.find("(SQUARED_DIFFERENCE): the official runtime has no int16 SQUARED_DIFFERENCE kernel"),
+            std::string::npos) << m;
+  EXPECT_NE(m.find("--keep-float"), std::string::npos) << m;
+  o.keep_float = {"SUM", "SQUARED_DIFFERENCE"};
+  auto kept = Convert(b.g, o, samples);
+  ASSERT_TRUE(kept.ok()) << kept.status().message();
+  EXPECT_EQ(kept->main().tensors[FindOp(*kept, ir::OpType::SUM)->outputs[0]].dtype, DType::kFloat32);
+  // Full int8 has both (SQUARED_DIFFERENCE at op version 2, squared_difference.cc's int8 kernel): the sum of six
+  // requantized squares stays within 3 output steps of float.
+  o.mode = Mode::kFullInteger;
+  o.keep_float.clear();
+  auto int8 = Convert(b.g, o, samples);
+  ASSERT_TRUE(int8.ok()) << int8.status().message();
+  EXPECT_EQ(FindOp(*int8, ir::OpType::SQUARED_DIFFERENCE)->version, 2);
+  const ir::Tensor& total = int8->main().tensors[FindOp(*int8, ir::OpType::SUM)->outputs[0]];
+  EXPECT_EQ(total.dtype, DType::kInt8);
+  ExpectNearFloat(*int8, b.g, samples, 3 * total.quant.scale[0]);
 }
 
 // ---------- real float fixtures ----------

@@ -40,7 +40,7 @@ Rule RuleOf(OpType t) {
     case OpType::SLICE: case OpType::STRIDED_SLICE: case OpType::GATHER: case OpType::SPACE_TO_DEPTH:
     case OpType::DEPTH_TO_SPACE: case OpType::RESIZE_BILINEAR: case OpType::RESIZE_NEAREST_NEIGHBOR:
     case OpType::SPLIT: case OpType::SPLIT_V: case OpType::UNPACK: case OpType::REDUCE_MAX:
-    case OpType::BATCH_TO_SPACE_ND: case OpType::SPACE_TO_BATCH_ND:
+    case OpType::REDUCE_MIN: case OpType::BATCH_TO_SPACE_ND: case OpType::SPACE_TO_BATCH_ND:
       return Rule::kSame;
     case OpType::CONCATENATION: case OpType::PACK: case OpType::MAXIMUM: case OpType::MINIMUM:
       return Rule::kRequant;
@@ -66,9 +66,23 @@ bool HasInt16Form(OpType t) {
     case OpType::SPLIT: case OpType::SPLIT_V: case OpType::UNPACK: case OpType::REDUCE_MAX:
     case OpType::CONCATENATION: case OpType::PACK: case OpType::MAXIMUM: case OpType::MINIMUM: case OpType::SHAPE:
     case OpType::RESIZE_BILINEAR: case OpType::RESIZE_NEAREST_NEIGHBOR: case OpType::RELU: case OpType::RELU6:
+    case OpType::LEAKY_RELU: case OpType::REDUCE_MIN:
       return true;
     default:
       return false;
+  }
+}
+
+// Why an op with an int8 form has no int16 one, where the official runtime is the reason (listed in the error).
+const char* NoInt16Reason(OpType t) {
+  switch (t) {
+    case OpType::SUM:
+      return "the official runtime's int16 SUM does not rescale (reduce.cc refuses an output scale other than the "
+             "input's), so a calibrated int16 SUM would not run there";
+    case OpType::SQUARED_DIFFERENCE:
+      return "the official runtime has no int16 SQUARED_DIFFERENCE kernel";
+    default:
+      return nullptr;
   }
 }
 
@@ -435,7 +449,9 @@ std::vector<std::string> OpsWithoutInt8Form(const ir::Graph& g, const ConvertOpt
         continue;
       }
     }
-    if (r == Rule::kUnsupported) out.push_back(Describe(sg, i));
+    if (r != Rule::kUnsupported) continue;
+    const char* reason = options.mode == Mode::kInt16x8 ? NoInt16Reason(op.type) : nullptr;
+    out.push_back(Describe(sg, i) + (reason ? std::string(": ") + reason : std::string()));
   }
   return out;
 }

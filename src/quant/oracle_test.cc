@@ -267,8 +267,8 @@ class FloatGraph {
     return AddConstant(g_, g_.main(), name, dtype, std::move(shape), ToBytes(v));
   }
   // `options_type` is the BuiltinOptions tag (SubOptions 28, MulOptions 21, ResizeNearestNeighborOptions 74).
-  void Op(ir::OpType type, uint8_t options_type, std::vector<int32_t> in, int32_t out,
-          ir::Activation a = ir::Activation::kNone) {
+  ir::Op& Op(ir::OpType type, uint8_t options_type, std::vector<int32_t> in, int32_t out,
+             ir::Activation a = ir::Activation::kNone) {
     ir::Op o;
     o.type = type;
     o.options.type = options_type;
@@ -276,6 +276,7 @@ class FloatGraph {
     o.inputs = std::move(in);
     o.outputs = {out};
     g_.main().ops.push_back(std::move(o));
+    return g_.main().ops.back();
   }
   ir::Graph Finish(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
     g_.main().inputs = std::move(inputs);
@@ -315,6 +316,32 @@ ir::Graph FloatResizeReluGraph() {
   return b.Finish({x}, {r6, out});
 }
 
+// LEAKY_RELU (alpha 0.2) of a standalone input and of a SUB result (the same op reading a tensor whose range the
+// calibration gives, and one whose parameters come from another int16 op).
+ir::Graph FloatLeakyReluGraph() {
+  FloatGraph b;
+  const int32_t x = b.Act("x", {1, 4, 5, 3}), y = b.Act("y", {1, 1, 1, 3});
+  const int32_t lx = b.Act("leaky_x", {1, 4, 5, 3}), d = b.Act("d", {1, 4, 5, 3}), out = b.Act("out", {1, 4, 5, 3});
+  b.Op(ir::OpType::LEAKY_RELU, 75, {x}, lx).options.alpha = 0.2f;
+  b.Op(ir::OpType::SUB, 28, {lx, y}, d);
+  b.Op(ir::OpType::LEAKY_RELU, 75, {d}, out).options.alpha = 0.05f;
+  return b.Finish({x, y}, {out});
+}
+
+// REDUCE_MIN over H, W (keep_dims) and over the channels, then ADD of the two (broadcast).
+ir::Graph FloatReduceMinGraph() {
+  FloatGraph b;
+  const int32_t x = b.Act("x", {1, 4, 5, 3});
+  const int32_t hw = b.Const("hw", DType::kInt32, {2}, std::vector<int32_t>{1, 2});
+  const int32_t ch = b.Const("ch", DType::kInt32, {1}, std::vector<int32_t>{-1});
+  const int32_t min_hw = b.Act("min_hw", {1, 1, 1, 3}), min_c = b.Act("min_c", {1, 4, 5, 1});
+  const int32_t out = b.Act("out", {1, 4, 5, 3});
+  b.Op(ir::OpType::REDUCE_MIN, 27, {x, hw}, min_hw).options.keep_dims = true;
+  b.Op(ir::OpType::REDUCE_MIN, 27, {x, ch}, min_c).options.keep_dims = true;
+  b.Op(ir::OpType::ADD, 11, {min_hw, min_c}, out);
+  return b.Finish({x}, {out});
+}
+
 // 16x8 (int16 activations, int8 weights, int64 bias) on real float fixtures: the official runtime's outputs equal
 // liteopt's bit for bit (the int16 results are dequantized identically), and so does every op run alone.
 TEST(Oracle, Int16x8ModelsAgreeWithTheOfficialRuntime) {
@@ -345,7 +372,9 @@ TEST(Oracle, Int16x8ModelsAgreeWithTheOfficialRuntime) {
     ASSERT_FALSE(HasFatalFailure());
   }
   const std::pair<const char*, ir::Graph> built[] = {{"sub_mul_broadcast_int16x8", FloatSubMulGraph()},
-                                                     {"resize_relu_int16x8", FloatResizeReluGraph()}};
+                                                     {"resize_relu_int16x8", FloatResizeReluGraph()},
+                                                     {"leaky_relu_int16x8", FloatLeakyReluGraph()},
+                                                     {"reduce_min_int16x8", FloatReduceMinGraph()}};
   for (const auto& [id, graph] : built) {
     AddCase(id, graph, o, Calibration(graph), root, &cases, &jobs);
     ASSERT_FALSE(HasFatalFailure());

@@ -7,13 +7,17 @@
 //    the optimized ones may differ by float rounding (kHybridFastTolerance of the largest output).
 //  - int8 / uint8 / int16 RESIZE_BILINEAR: align_corners, half_pixel_centers, up- and down-scaling: identical.
 //  - int16 (16x8) ADD, SUB and MUL: same shapes, either input broadcast, scalars, fused activations, scales that
-//    saturate and operands at the ends of the int16 range; standalone int16 RELU and RELU6: identical.
+//    saturate and operands at the ends of the int16 range; standalone int16 RELU, RELU6 and LEAKY_RELU: identical.
+//  - int16 SUM in the input's scale: identical; with a new output scale both runtimes refuse it.
+//  - REDUCE_MIN (float, int8, int16): identical; int16 with a new output scale: both refuse it.
+//  - int8 SQUARED_DIFFERENCE: identical; int16 SQUARED_DIFFERENCE: both refuse it (no int16 kernel).
 // Skips without Node.js or the oracle's node_modules.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "common/oracle.h"
@@ -34,7 +38,8 @@ constexpr double kHybridFastTolerance = 1e-6;
 
 // BuiltinOptions union tags of the schema.
 constexpr uint8_t kConv2DOptions = 1, kDepthwiseConv2DOptions = 2, kFullyConnectedOptions = 8, kAddOptions = 11,
-                  kResizeBilinearOptions = 15, kMulOptions = 21, kSubOptions = 28;
+                  kResizeBilinearOptions = 15, kMulOptions = 21, kReducerOptions = 27, kSubOptions = 28,
+                  kLeakyReluOptions = 75, kSquaredDifferenceOptions = 76;
 
 // One op in a graph of its own, with the bytes of each graph input.
 struct Case {
@@ -73,19 +78,24 @@ class Builder {
     c_.graph.buffers.push_back(ir::Buffer::Owned(std::move(bytes)));
     return t;
   }
-  // Adds the op (inputs, one output), infers the output shape with liteopt's kernel and sets the op version the
-  // converter would write.
-  Case Finish(ir::OpType type, ir::OpOptions options, std::vector<int32_t> inputs, int32_t output) {
+  // Adds the op (inputs, one output), infers the output shape with liteopt's kernel (or takes `output_shape`, for
+  // ops both runtimes refuse) and sets the op version the converter would write.
+  Case Finish(ir::OpType type, ir::OpOptions options, std::vector<int32_t> inputs, int32_t output,
+              std::optional<std::vector<int32_t>> output_shape = std::nullopt) {
     ir::Op op;
     op.type = type;
     op.options = options;
     op.inputs = std::move(inputs);
     op.outputs = {output};
     sg().ops.push_back(op);
-    auto g = std::make_shared<ir::Graph>(c_.graph);
-    auto interp = runtime::Interpreter::Create(g);
-    EXPECT_TRUE(interp.ok()) << c_.id << ": " << interp.status().message();
-    if (interp.ok()) sg().tensors[output].shape = (*interp)->output(0).shape;
+    if (output_shape) {
+      sg().tensors[output].shape = *output_shape;
+    } else {
+      auto g = std::make_shared<ir::Graph>(c_.graph);
+      auto interp = runtime::Interpreter::Create(g);
+      EXPECT_TRUE(interp.ok()) << c_.id << ": " << interp.status().message();
+      if (interp.ok()) sg().tensors[output].shape = (*interp)->output(0).shape;
+    }
     sg().tensors[output].has_rank = true;
     sg().ops.back().version = io::tflite::OperatorVersion(c_.graph, sg().ops.back());
     return std::move(c_);
@@ -238,6 +248,14 @@ std::vector<uint8_t> Int16Operand(std::mt19937& rng, int64_t n) {
   return b;
 }
 
+// int16 activation parameters of the 16x8 mode: the given scale, zero point 0.
+ir::QuantParams Int16Quant(float scale) {
+  ir::QuantParams q;
+  q.scale = {scale};
+  q.zero_point = {0};
+  return q;
+}
+
 struct Int16BinarySpec {
   ir::OpType type;
   std::vector<int32_t> shape1, shape2;
@@ -248,32 +266,32 @@ struct Int16BinarySpec {
 // An int16 ADD / SUB / MUL as the 16x8 converter writes it: zero points 0, pot_scale_int16 = false.
 Case Int16Binary(const Int16BinarySpec& s, uint32_t seed) {
   Builder b(std::string(ir::OpTypeName(s.type)) + "_int16_" + std::to_string(seed), seed);
-  auto quant = [](float scale) {
-    ir::QuantParams q;
-    q.scale = {scale};
-    q.zero_point = {0};
-    return q;
-  };
-  const int32_t in1 = b.Input(DType::kInt16, s.shape1, Int16Operand(b.rng(), Count(s.shape1)), quant(s.scale1));
-  const int32_t in2 = b.Input(DType::kInt16, s.shape2, Int16Operand(b.rng(), Count(s.shape2)), quant(s.scale2));
+  const int32_t in1 = b.Input(DType::kInt16, s.shape1, Int16Operand(b.rng(), Count(s.shape1)), Int16Quant(s.scale1));
+  const int32_t in2 = b.Input(DType::kInt16, s.shape2, Int16Operand(b.rng(), Count(s.shape2)), Int16Quant(s.scale2));
   ir::OpOptions o;
   o.type = s.type == ir::OpType::MUL ? kMulOptions : s.type == ir::OpType::SUB ? kSubOptions : kAddOptions;
   o.activation = s.act;
   o.pot_scale_int16 = false;
-  return b.Finish(s.type, o, {in1, in2}, b.Output(DType::kInt16, quant(s.out_scale)));
+  return b.Finish(s.type, o, {in1, in2}, b.Output(DType::kInt16, Int16Quant(s.out_scale)));
 }
 
-// A standalone int16 RELU / RELU6 with zero points 0.
-Case Int16Relu(ir::OpType type, std::vector<int32_t> shape, float in_scale, float out_scale, uint32_t seed) {
+// A standalone int16 unary op (RELU, RELU6, LEAKY_RELU) with zero points 0.
+Case Int16Unary(ir::OpType type, const ir::OpOptions& options, std::vector<int32_t> shape, float in_scale,
+                float out_scale, uint32_t seed) {
   Builder b(std::string(ir::OpTypeName(type)) + "_int16_" + std::to_string(seed), seed);
-  auto quant = [](float scale) {
-    ir::QuantParams q;
-    q.scale = {scale};
-    q.zero_point = {0};
-    return q;
-  };
-  const int32_t in = b.Input(DType::kInt16, shape, Int16Operand(b.rng(), Count(shape)), quant(in_scale));
-  return b.Finish(type, ir::OpOptions{}, {in}, b.Output(DType::kInt16, quant(out_scale)));
+  const int32_t in = b.Input(DType::kInt16, shape, Int16Operand(b.rng(), Count(shape)), Int16Quant(in_scale));
+  return b.Finish(type, options, {in}, b.Output(DType::kInt16, Int16Quant(out_scale)));
+}
+
+Case Int16Relu(ir::OpType type, std::vector<int32_t> shape, float in_scale, float out_scale, uint32_t seed) {
+  return Int16Unary(type, ir::OpOptions{}, std::move(shape), in_scale, out_scale, seed);
+}
+
+Case Int16LeakyRelu(float alpha, std::vector<int32_t> shape, float in_scale, float out_scale, uint32_t seed) {
+  ir::OpOptions o;
+  o.type = kLeakyReluOptions;
+  o.alpha = alpha;
+  return Int16Unary(ir::OpType::LEAKY_RELU, o, std::move(shape), in_scale, out_scale, seed);
 }
 
 std::vector<Case> HybridCases() {
@@ -373,11 +391,9 @@ Diff Compare(const ops::TensorRef& ours, const data::NpyArray& ref) {
   return d;
 }
 
-// Writes every case, runs them all in one oracle process, then checks liteopt against each result.
-// `fast_tolerance` < 0: the optimized kernels must match exactly too.
-void RunCases(const std::string& suite, std::vector<Case> cases, double fast_tolerance) {
-  if (!testing::HaveOracle()) GTEST_SKIP() << testing::kNoOracleMessage;
-  const fs::path root = fs::path(LITEOPT_BINARY_DIR) / "single_op_oracle" / suite;
+// Writes every case (model and input .npy files) under `root`, runs them all in one oracle process and returns
+// its answers, one per case.
+void RunOracle(const fs::path& root, const std::vector<Case>& cases, std::vector<json>* results) {
   fs::remove_all(root);
   fs::create_directories(root);
   std::vector<json> jobs;
@@ -398,8 +414,35 @@ void RunCases(const std::string& suite, std::vector<Case> cases, double fast_tol
     }
     jobs.push_back(job);
   }
-  const auto results = testing::RunOracleBatch(jobs, root);
-  ASSERT_EQ(results.size(), cases.size()) << "the oracle did not answer every job";
+  *results = testing::RunOracleBatch(jobs, root);
+  ASSERT_EQ(results->size(), cases.size()) << "the oracle did not answer every job";
+}
+
+// Variants the official runtime has no kernel for: it refuses every case, and liteopt refuses to prepare each one
+// with an error containing `liteopt_error`.
+void ExpectBothRefuse(const std::string& suite, const std::vector<Case>& cases, const std::string& liteopt_error) {
+  if (!testing::HaveOracle()) GTEST_SKIP() << testing::kNoOracleMessage;
+  std::vector<json> results;
+  RunOracle(fs::path(LITEOPT_BINARY_DIR) / "single_op_oracle" / suite, cases, &results);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  for (size_t k = 0; k < cases.size(); ++k) {
+    SCOPED_TRACE(cases[k].id);
+    EXPECT_FALSE(results[k].value("ok", true)) << "the official runtime ran it: " << results[k].dump();
+    std::printf("%s: official runtime: %s\n", cases[k].id.c_str(), results[k].value("error", "").c_str());
+    auto interp = runtime::Interpreter::Create(std::make_shared<const ir::Graph>(cases[k].graph));
+    ASSERT_FALSE(interp.ok()) << "liteopt ran it";
+    EXPECT_NE(interp.status().message().find(liteopt_error), std::string::npos) << interp.status().message();
+  }
+}
+
+// Writes every case, runs them all in one oracle process, then checks liteopt against each result.
+// `fast_tolerance` < 0: the optimized kernels must match exactly too.
+void RunCases(const std::string& suite, std::vector<Case> cases, double fast_tolerance) {
+  if (!testing::HaveOracle()) GTEST_SKIP() << testing::kNoOracleMessage;
+  const fs::path root = fs::path(LITEOPT_BINARY_DIR) / "single_op_oracle" / suite;
+  std::vector<json> results;
+  RunOracle(root, cases, &results);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     const ir::Op& op = c.graph.main().ops[0];
@@ -446,6 +489,157 @@ TEST(SingleOpOracle, Int16ReluRelu6MatchTheOfficialRuntime) {
     cases.push_back(Int16Relu(t, {3, 7, 5}, 0.001f, 0.0003f, seed++));
   }
   RunCases("int16_relu", std::move(cases), -1);
+}
+
+// int16 LEAKY_RELU (op version 2): small, large (> 1) and tiny alphas, output scales that keep the range, shrink it
+// and saturate it.
+TEST(SingleOpOracle, Int16LeakyReluMatchesTheOfficialRuntime) {
+  std::vector<Case> cases;
+  uint32_t seed = 1000;
+  cases.push_back(Int16LeakyRelu(0.2f, {2, 50}, 0.0004f, 0.0004f, seed++));
+  cases.push_back(Int16LeakyRelu(0.01f, {3, 7, 5}, 0.001f, 0.0003f, seed++));
+  cases.push_back(Int16LeakyRelu(0.3f, {1, 4, 4, 8}, 0.0002f, 0.0007f, seed++));
+  cases.push_back(Int16LeakyRelu(1.7f, {64}, 0.0005f, 0.0005f, seed++));
+  cases.push_back(Int16LeakyRelu(0.0001f, {2, 33}, 0.0003f, 0.00011f, seed++));
+  RunCases("int16_leaky_relu", std::move(cases), -1);
+}
+
+// An int16 SUM / REDUCE_MIN over constant `axes` (ReducerOptions keep_dims), zero points 0.
+Case Int16Reduce(ir::OpType type, std::vector<int32_t> shape, std::vector<int32_t> axes, bool keep_dims,
+                 float in_scale, float out_scale, uint32_t seed,
+                 std::optional<std::vector<int32_t>> refused_output_shape = std::nullopt) {
+  Builder b(std::string(ir::OpTypeName(type)) + "_int16_" + std::to_string(seed), seed);
+  const int32_t in = b.Input(DType::kInt16, shape, Int16Operand(b.rng(), Count(shape)), Int16Quant(in_scale));
+  const int32_t axis = b.Const("axes", DType::kInt32, {static_cast<int32_t>(axes.size())}, axes);
+  ir::OpOptions o;
+  o.type = kReducerOptions;
+  o.keep_dims = keep_dims;
+  return b.Finish(type, o, {in, axis}, b.Output(DType::kInt16, Int16Quant(out_scale)), refused_output_shape);
+}
+
+// int16 SUM with the output in the input's scale (the only int16 SUM TFLite runs: reduce.cc rescales 8-bit sums
+// only): single, several, negative and all axes, with and without keep_dims; the random operands over the whole
+// int16 range make most sums wrap around.
+TEST(SingleOpOracle, Int16SumMatchesTheOfficialRuntime) {
+  using V = std::vector<int32_t>;
+  std::vector<Case> cases;
+  uint32_t seed = 1100;
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {2, 3, 4}, V{1}, false, 0.0004f, 0.0004f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {1, 4, 5, 6}, V{1, 2}, true, 0.001f, 0.001f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {3, 7, 5}, V{-1}, true, 0.0002f, 0.0002f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {2, 6, 3}, V{0, 2}, false, 0.0003f, 0.0003f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {4, 9}, V{0, 1}, false, 0.0005f, 0.0005f, seed++));
+  RunCases("int16_sum", std::move(cases), -1);
+}
+
+// int16 SUM whose output scale differs from the input's, as a calibrating converter writes it: the official
+// runtime refuses it (its int16 SUM has no rescaling), and so does liteopt, naming the reason.
+TEST(SingleOpOracle, Int16SumWithANewScaleIsRefusedByBoth) {
+  using V = std::vector<int32_t>;
+  std::vector<Case> cases;
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {2, 3, 4}, V{1}, false, 0.0004f, 0.0012f, 1150, V{2, 4}));
+  cases.push_back(Int16Reduce(ir::OpType::SUM, {1, 4, 5, 6}, V{1, 2}, true, 0.001f, 0.02f, 1151, V{1, 1, 1, 6}));
+  ExpectBothRefuse("int16_sum_rescaled", cases, "TFLite's int16 SUM does not rescale");
+}
+
+// REDUCE_MIN (new in liteopt): int16 (op version 3) over single, several, negative and all axes, with and without
+// keep_dims, on operands at the ends of the int16 range; a float and an int8 case for the other paths.
+TEST(SingleOpOracle, ReduceMinMatchesTheOfficialRuntime) {
+  using V = std::vector<int32_t>;
+  std::vector<Case> cases;
+  uint32_t seed = 1200;
+  cases.push_back(Int16Reduce(ir::OpType::REDUCE_MIN, {2, 3, 4}, V{1}, false, 0.0004f, 0.0004f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::REDUCE_MIN, {1, 4, 5, 6}, V{1, 2}, true, 0.001f, 0.001f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::REDUCE_MIN, {3, 7, 5}, V{-1, 0}, true, 0.0002f, 0.0002f, seed++));
+  cases.push_back(Int16Reduce(ir::OpType::REDUCE_MIN, {4, 9}, V{0, 1}, false, 0.0005f, 0.0005f, seed++));
+  for (DType t : {DType::kFloat32, DType::kInt8}) {
+    Builder b("REDUCE_MIN_" + std::string(DTypeName(t)) + "_" + std::to_string(seed), seed);
+    ir::QuantParams q;
+    if (t == DType::kInt8) {
+      q.scale = {0.05f};
+      q.zero_point = {-7};
+    }
+    const std::vector<int32_t> shape = {2, 5, 6};
+    const int32_t in = b.Input(t, shape,
+                               t == DType::kInt8 ? IntBytes<int8_t>(b.rng(), Count(shape))
+                                                 : FloatBytes(b.rng(), Count(shape), -3.0f, 2.0f),
+                               q);
+    const int32_t axis = b.Const("axes", DType::kInt32, {1}, V{1});
+    ir::OpOptions o;
+    o.type = kReducerOptions;
+    cases.push_back(b.Finish(ir::OpType::REDUCE_MIN, o, {in, axis}, b.Output(t, q)));
+    ++seed;
+  }
+  for (const Case& c : cases) {
+    const DType t = c.graph.main().tensors[c.graph.main().ops[0].inputs[0]].dtype;
+    EXPECT_EQ(c.graph.main().ops[0].version, t == DType::kInt16 ? 3 : t == DType::kInt8 ? 2 : 1) << c.id;
+  }
+  RunCases("reduce_min", std::move(cases), -1);
+}
+
+// int16 REDUCE_MIN with an output scale of its own: the official runtime refuses it, and so does liteopt.
+TEST(SingleOpOracle, Int16ReduceMinWithANewScaleIsRefusedByBoth) {
+  using V = std::vector<int32_t>;
+  std::vector<Case> cases;
+  cases.push_back(Int16Reduce(ir::OpType::REDUCE_MIN, {2, 3, 4}, V{1}, false, 0.0004f, 0.0003f, 1250, V{2, 4}));
+  ExpectBothRefuse("int16_reduce_min_rescaled", cases, "differs from the input's");
+}
+
+// A SQUARED_DIFFERENCE of two quantized inputs (scale, zero point each; int16 ones carry zero point 0).
+struct SquaredDifferenceSpec {
+  DType dtype;
+  std::vector<int32_t> shape1, shape2;
+  float scale1, scale2, out_scale;
+  int32_t zp1, zp2, out_zp;
+};
+
+Case QuantizedSquaredDifference(const SquaredDifferenceSpec& s, uint32_t seed,
+                                std::optional<std::vector<int32_t>> refused_output_shape = std::nullopt) {
+  Builder b("SQUARED_DIFFERENCE_" + std::string(DTypeName(s.dtype)) + "_" + std::to_string(seed), seed);
+  auto quant = [](float scale, int32_t zp) {
+    ir::QuantParams q;
+    q.scale = {scale};
+    q.zero_point = {zp};
+    return q;
+  };
+  auto bytes = [&](const std::vector<int32_t>& shape) {
+    return s.dtype == DType::kInt16 ? Int16Operand(b.rng(), Count(shape)) : IntBytes<int8_t>(b.rng(), Count(shape));
+  };
+  const int32_t in1 = b.Input(s.dtype, s.shape1, bytes(s.shape1), quant(s.scale1, s.zp1));
+  const int32_t in2 = b.Input(s.dtype, s.shape2, bytes(s.shape2), quant(s.scale2, s.zp2));
+  ir::OpOptions o;
+  o.type = kSquaredDifferenceOptions;
+  return b.Finish(ir::OpType::SQUARED_DIFFERENCE, o, {in1, in2}, b.Output(s.dtype, quant(s.out_scale, s.out_zp)),
+                  refused_output_shape);
+}
+
+// int8 SQUARED_DIFFERENCE (squared_difference.cc, op version 2): equal and unequal input scales, zero points of
+// both signs, broadcasting, and an output scale small enough to saturate most results.
+TEST(SingleOpOracle, Int8SquaredDifferenceMatchesTheOfficialRuntime) {
+  const DType t = DType::kInt8;
+  std::vector<Case> cases;
+  uint32_t seed = 1300;
+  const SquaredDifferenceSpec specs[] = {
+      {t, {1, 8, 8, 4}, {1, 8, 8, 4}, 0.05f, 0.05f, 0.3f, 0, 0, -128},
+      {t, {2, 5, 7, 3}, {3}, 0.02f, 0.07f, 0.2f, -5, 12, -120},
+      {t, {1, 4}, {3, 6, 1}, 0.1f, 0.03f, 0.9f, 100, -100, -128},
+      {t, {6, 10}, {6, 1}, 0.01f, 0.01f, 0.001f, 3, -3, -128},
+  };
+  for (const SquaredDifferenceSpec& s : specs) cases.push_back(QuantizedSquaredDifference(s, seed++));
+  for (const Case& c : cases) EXPECT_EQ(c.graph.main().ops[0].version, 2) << c.id;
+  RunCases("int8_squared_difference", std::move(cases), -1);
+}
+
+// int16 SQUARED_DIFFERENCE (what a 16x8 converter would write): the official runtime has no int16 kernel for it,
+// and liteopt refuses it with that reason.
+TEST(SingleOpOracle, Int16SquaredDifferenceIsRefusedByBoth) {
+  const DType t = DType::kInt16;
+  std::vector<Case> cases;
+  cases.push_back(QuantizedSquaredDifference({t, {2, 8}, {2, 8}, 0.0004f, 0.0004f, 0.0006f, 0, 0, 0}, 1350,
+                                             std::vector<int32_t>{2, 8}));
+  cases.push_back(QuantizedSquaredDifference({t, {3, 5}, {5}, 0.0002f, 0.0009f, 0.0011f, 0, 0, 0}, 1351,
+                                             std::vector<int32_t>{3, 5}));
+  ExpectBothRefuse("int16_squared_difference", cases, "no int16 SQUARED_DIFFERENCE kernel");
 }
 
 TEST(SingleOpOracle, QuantizedResizeBilinearMatchesTheOfficialRuntime) {

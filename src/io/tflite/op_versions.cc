@@ -241,6 +241,7 @@ int32_t OperatorVersion(const ir::Graph& g, const ir::Op& op) {
       return 1;
     case OpType::SPLIT_V:
     case OpType::SUM:
+    case OpType::SQUARED_DIFFERENCE:
     case OpType::SPACE_TO_DEPTH:
     case OpType::DEPTH_TO_SPACE:
       return v.In0Is(DType::kInt8) ? 2 : 1;

@@ -3,10 +3,11 @@
 //  - RELU family (int8/uint8; RELU and RELU6 also int16, as activations.cc, whose RELU_N1_TO_1 refuses int16):
 //    ReluX requantization out = zp_out + MBQM(q - zp_in, s_in / s_out), clamped to
 //    [max(qmin, zp_out + round(lo / s_out)), min(qmax, zp_out + round(hi / s_out))] (unbounded hi -> qmax).
-//  - LEAKY_RELU (int8/uint8): identity multiplier s_in / s_out for q >= zp_in, alpha multiplier
+//  - LEAKY_RELU (int8/uint8/int16): identity multiplier s_in / s_out for q >= zp_in, alpha multiplier
 //    s_in * alpha / s_out otherwise (both computed in float as activations.cc does), then clamp to the type.
-//    When the official runtime's XNNPACK delegate takes the op, its 8-bit-multiplier arithmetic is used
-//    instead (ops/common/xnnpack_compat.h).
+//    int16 (16x8 mode) needs zero points 0, as activations.cc's LeakyReluPrepare. When the official runtime's
+//    XNNPACK delegate takes an 8-bit op, its 8-bit-multiplier arithmetic is used instead
+//    (ops/common/xnnpack_compat.h); XNNPACK has no int16 LEAKY_RELU.
 //  - HARD_SWISH (int8/uint8): TFLite's 16-bit fixed-point algorithm (reference_ops::HardSwish).
 //  - LOGISTIC / TANH / EXP (int8/uint8): 256-entry table built in prepare exactly like LUTPopulate:
 //    dequantize in float, apply the float function, round(x * (1 / s_out)) + zp_out, clamp. This is what the
@@ -138,12 +139,16 @@ struct LeakyReluState : OpState {
 };
 
 Status PrepareLeakyRelu(KernelContext& ctx) {
-  LITEOPT_RETURN_IF_ERROR(PrepareUnary(ctx, {DType::kFloat32, DType::kInt8, DType::kUInt8}));
+  LITEOPT_RETURN_IF_ERROR(PrepareUnary(ctx, {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16}));
   auto s = std::make_unique<LeakyReluState>();
   s->alpha = ctx.options().alpha;
   if (!std::isfinite(s->alpha)) return ctx.Error("alpha is " + std::to_string(s->alpha) + ", expected a finite value");
   const TensorRef& in = *ctx.input(0);
   const TensorRef& out = *ctx.output(0);
+  if (in.dtype == DType::kInt16 && (in.zero_point() != 0 || out.zero_point() != 0))
+    return ctx.Error("int16 input " + TensorLabel(in) + " and output " + TensorLabel(out) +
+                     " need zero point 0 (16x8 quantization), found " + std::to_string(in.zero_point()) + " and " +
+                     std::to_string(out.zero_point()));
   if (in.dtype != DType::kFloat32) {
     s->input_offset = in.zero_point();
     s->output_offset = out.zero_point();
@@ -153,7 +158,8 @@ Status PrepareLeakyRelu(KernelContext& ctx) {
     const float identity_multiplier = in.scale() / out.scale();
     qmath::QuantizeMultiplier(static_cast<double>(identity_multiplier), &s->output_multiplier_identity,
                               &s->output_shift_identity);
-    s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && xnn::LeakyReluSupported(in.scale(), out.scale(), s->alpha);
+    s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && in.dtype != DType::kInt16 &&
+                 xnn::LeakyReluSupported(in.scale(), out.scale(), s->alpha);
     if (s->use_xnn) s->xnn_params = xnn::MakeLeakyReluParams(in.scale(), out.scale(), s->alpha);
   }
   ctx.state = std::move(s);
@@ -162,8 +168,7 @@ Status PrepareLeakyRelu(KernelContext& ctx) {
 
 template <typename T>
 void EvalLeakyReluQuantized(const LeakyReluState& s, const T* in, T* out, int64_t n) {
-  int32_t qmin, qmax;
-  qmath::DTypeRange(std::is_same_v<T, int8_t> ? DType::kInt8 : DType::kUInt8, &qmin, &qmax);
+  const int32_t qmin = std::numeric_limits<T>::min(), qmax = std::numeric_limits<T>::max();
   if (s.use_xnn) {
     for (int64_t i = 0; i < n; ++i)
       out[i] = static_cast<T>(xnn::LeakyRelu(s.xnn_params, in[i], s.input_offset, s.output_offset, qmin, qmax));
@@ -194,6 +199,7 @@ void EvalLeakyRelu(KernelContext& ctx) {
     }
     case DType::kInt8: EvalLeakyReluQuantized(s, in.as<int8_t>(), out.as<int8_t>(), n); break;
     case DType::kUInt8: EvalLeakyReluQuantized(s, in.as<uint8_t>(), out.as<uint8_t>(), n); break;
+    case DType::kInt16: EvalLeakyReluQuantized(s, in.as<int16_t>(), out.as<int16_t>(), n); break;
     default: break;
   }
 }

@@ -120,6 +120,32 @@ TEST(ElemActivation, LeakyReluTinyAlphaUsesTfliteFormula) {
   }
 }
 
+// int16 LEAKY_RELU (16x8): TFLite's QuantizeLeakyRelu on every int16 value (no XNNPACK path), each output within
+// one step of the real alpha * x or x, saturating at the ends of the range; non-zero zero points are refused.
+TEST(ElemActivation, LeakyReluInt16MatchesTfliteFormulaAndSaturates) {
+  ir::OpOptions o;
+  o.alpha = 0.3f;
+  const float in_scale = 0.0005f, out_scale = 0.0003f;
+  const auto x = AllValues<int16_t>();
+  const auto y = RunUnary(ir::OpType::LEAKY_RELU, DType::kInt16, x, Quant(in_scale, 0), Quant(out_scale, 0), o);
+  ASSERT_EQ(y.size(), x.size());
+  const double identity = static_cast<double>(in_scale / out_scale);
+  const double alpha = static_cast<double>(in_scale * 0.3f / out_scale);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const int v = x[i];
+    ASSERT_EQ(y[i], std::clamp<int64_t>(TfliteMbqm(v, v >= 0 ? identity : alpha), -32768, 32767)) << "q=" << v;
+    const double real = (v >= 0 ? v : 0.3 * v) * static_cast<double>(in_scale) / out_scale;
+    ASSERT_LE(std::abs(y[i] - std::clamp(real, -32768.0, 32767.0)), 1.0) << "q=" << v;
+  }
+  EXPECT_EQ(y.back(), 32767);    // 16.38 / 0.0003 saturates
+  EXPECT_EQ(y.front(), -16384);  // -16.384 * 0.3 / 0.0003 = -16384 exactly
+  EXPECT_EQ(y[32768], 0);        // q = 0
+  Status st;
+  RunUnary(ir::OpType::LEAKY_RELU, DType::kInt16, std::vector<int16_t>{1, 2}, Quant(in_scale, 3), Quant(out_scale, 0),
+           o, &st);
+  EXPECT_NE(st.message().find("need zero point 0"), std::string::npos) << st.message();
+}
+
 TEST(ElemActivation, HardSwishFloatAndGolden) {
   const std::vector<float> x = {-4, -3, -1.5f, 0, 1, 2.5f, 3, 5};
   const auto y = RunUnary(ir::OpType::HARD_SWISH, DType::kFloat32, x, {}, {});

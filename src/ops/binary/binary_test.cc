@@ -3,6 +3,7 @@
 // formulas the kernels implement: XNNPACK's (the official runtime's default delegate) and TFLite's built-in one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -450,6 +451,40 @@ TEST(ElemBinary, PrepareRejectsBadInputs) {
     EXPECT_FALSE(st.ok());
     EXPECT_NE(st.message().find("output"), std::string::npos) << st.message();
   }
+}
+
+// int8 SQUARED_DIFFERENCE (squared_difference.cc): every pair of int8 values with unequal scales and zero points;
+// each output within one step of round((x - y)^2 / s_out) + zp_out, clamped (the kernel keeps 7 extra bits of the
+// operands, so its error stays well under a step before the final rounding). Saturation at 127; int16 refused.
+TEST(ElemBinary, SquaredDifferenceInt8WithinOneStepAndInt16Refused) {
+  const float s1 = 0.02f, s2 = 0.03f, so = 0.06f;
+  const int zp1 = -5, zp2 = 7, zpo = -128;
+  std::vector<int8_t> a, b;
+  for (int x = -128; x <= 127; ++x)
+    for (int y = -128; y <= 127; ++y) a.push_back(static_cast<int8_t>(x)), b.push_back(static_cast<int8_t>(y));
+  const int32_t n = static_cast<int32_t>(a.size());
+  OpTester t(ir::OpType::SQUARED_DIFFERENCE);
+  t.AddInput<int8_t>(DType::kInt8, {n}, a, Quant(s1, zp1));
+  t.AddInput<int8_t>(DType::kInt8, {n}, b, Quant(s2, zp2));
+  const int out = t.AddOutput(DType::kInt8, Quant(so, zpo));
+  ASSERT_TRUE(t.Run().ok());
+  const auto y = t.Output<int8_t>(out);
+  int saturated = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    const double d = (a[i] - zp1) * static_cast<double>(s1) - (b[i] - zp2) * static_cast<double>(s2);
+    const double real = std::min(std::max(d * d / so + zpo, -128.0), 127.0);
+    ASSERT_LE(std::abs(y[i] - real), 1.0) << "x=" << int{a[i]} << " y=" << int{b[i]};
+    saturated += y[i] == 127;
+  }
+  EXPECT_GT(saturated, 0);  // (5.1 + 3.6)^2 / 0.06 is far past 255 steps
+  EXPECT_EQ(y[(-5 + 128) * 256 + (7 + 128)], -128);  // both operands at their zero point: 0 -> zp_out
+
+  OpTester r(ir::OpType::SQUARED_DIFFERENCE);
+  r.AddInput<int16_t>(DType::kInt16, {2}, {1, 2}, Quant(0.001f, 0));
+  r.AddInput<int16_t>(DType::kInt16, {2}, {3, 4}, Quant(0.001f, 0));
+  r.AddOutput(DType::kInt16, Quant(0.001f, 0));
+  const Status st = r.Run();
+  EXPECT_NE(st.message().find("no int16 SQUARED_DIFFERENCE kernel"), std::string::npos) << st.message();
 }
 
 }  // namespace

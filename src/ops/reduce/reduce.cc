@@ -1,5 +1,5 @@
-// MEAN, SUM and REDUCE_MAX over the axes given by a constant int32 input (negative axes allowed, duplicates
-// ignored), with keep_dims. float32 and int8/uint8 for all three; int32 for SUM and REDUCE_MAX.
+// MEAN, SUM, REDUCE_MAX and REDUCE_MIN over the axes given by a constant int32 input (negative axes allowed,
+// duplicates ignored), with keep_dims. float32 and int8/uint8 for all four; int32 for SUM, REDUCE_MAX and REDUCE_MIN.
 //
 // Quantized MEAN/SUM follow what the official runtime (TFLite 2.13 as shipped in @tensorflow/tfjs-tflite, with
 // its default XNNPACK delegate) computes; each path was checked bit for bit against it:
@@ -14,9 +14,11 @@
 //    (the float QuantizedMeanOrSum of TFLite 2.13; newer LiteRT versions compute it differently).
 //  - SUM: round_half_away(float(sum) * (s_in / s_out) + (-zp_in * (s_in / s_out)) * N) + zp_out, wrapped to the
 //    type without clamping (TFLite 2.13 float QuantizedMeanOrSum with compute_sum).
-// REDUCE_MAX compares stored values; TFLite requires input and output to share scale and zero point.
-// MEAN and REDUCE_MAX also take int16 (16x8 mode, zero points 0): MEAN on the same paths as int8 except XNNPACK's,
-// which has no int16 kernel.
+// REDUCE_MAX / REDUCE_MIN compare stored values; TFLite requires input and output to share scale and zero point.
+// MEAN, SUM, REDUCE_MAX and REDUCE_MIN also take int16 (16x8 mode, zero points 0): MEAN on the same paths as int8
+// except XNNPACK's, which has no int16 kernel. TFLite's reduce.cc rescales only 8-bit SUM: int16 SUM runs its generic
+// reducer, which requires the output's scale to equal the input's (the runtime refuses the op otherwise, and so
+// does liteopt) and adds the stored values in int16, wrapping around.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -29,8 +31,8 @@
 namespace liteopt::ops {
 namespace {
 
-enum class ReduceKind { kMean, kSum, kMax };
-enum class QuantPath { kNone, kXnnMeanHW, kMean4D, kMeanSameScale, kMeanFloat, kSumFloat };
+enum class ReduceKind { kMean, kSum, kMax, kMin };
+enum class QuantPath { kNone, kXnnMeanHW, kMean4D, kMeanSameScale, kMeanFloat, kSumFloat, kSumWrapInt16 };
 
 struct ReduceState : OpState {
   ReduceKind kind = ReduceKind::kMean;
@@ -66,12 +68,12 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
   if (kind == ReduceKind::kMean) {
     LITEOPT_RETURN_IF_ERROR(
         CheckDType(ctx, in, {DType::kFloat32, DType::kInt8, DType::kUInt8, DType::kInt16}, "input"));
-  } else if (kind == ReduceKind::kMax) {
+  } else if (kind == ReduceKind::kMax || kind == ReduceKind::kMin) {
     LITEOPT_RETURN_IF_ERROR(CheckDType(
         ctx, in, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kInt16}, "input"));
   } else {
     LITEOPT_RETURN_IF_ERROR(
-        CheckDType(ctx, in, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8}, "input"));
+        CheckDType(ctx, in, {DType::kFloat32, DType::kInt32, DType::kInt8, DType::kUInt8, DType::kInt16}, "input"));
   }
   LITEOPT_RETURN_IF_ERROR(CheckSameDType(ctx, out, in.dtype, "output"));
   LITEOPT_RETURN_IF_ERROR(CheckShapeValid(ctx, in, "input"));
@@ -148,11 +150,14 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
     s->input_zero_point = in.zero_point();
     s->output_zero_point = out.zero_point();
     qmath::DTypeRange(out.dtype, &s->qmin, &s->qmax);
-    if (kind == ReduceKind::kMax) {
+    const bool int16_sum = kind == ReduceKind::kSum && in.dtype == DType::kInt16;
+    if (kind == ReduceKind::kMax || kind == ReduceKind::kMin || int16_sum) {
       if (in.scale() != out.scale() || in.zero_point() != out.zero_point())
         return ctx.Error("output " + TensorLabel(out) + " quantization (scale " + std::to_string(out.scale()) +
                          ", zero point " + std::to_string(out.zero_point()) + ") differs from the input's (scale " +
-                         std::to_string(in.scale()) + ", zero point " + std::to_string(in.zero_point()) + ")");
+                         std::to_string(in.scale()) + ", zero point " + std::to_string(in.zero_point()) + ")" +
+                         (int16_sum ? "; TFLite's int16 SUM does not rescale (only its 8-bit SUM does)" : ""));
+      if (int16_sum) s->path = QuantPath::kSumWrapInt16;
     } else {
       const bool hw_mean = kind == ReduceKind::kMean && rank == 4 && axis_list.size() == 2 &&
                            ((axis_list[0] == 1 && axis_list[1] == 2) || (axis_list[0] == 2 && axis_list[1] == 1));
@@ -217,11 +222,22 @@ void ForEachElement(ReduceState& s, F&& f) {
   }
 }
 
+// REDUCE_MAX / REDUCE_MIN of integer values into s.acc_i (int32 holds every stored type).
 template <typename T>
-void EvalQuantized(ReduceState& s, const T* in, T* out) {
+void ExtremeInto(ReduceState& s, const T* in) {
   if (s.kind == ReduceKind::kMax) {
     std::fill(s.acc_i.begin(), s.acc_i.end(), std::numeric_limits<T>::lowest());
     ForEachElement(s, [&](int64_t i, int64_t o) { s.acc_i[o] = std::max(s.acc_i[o], static_cast<int32_t>(in[i])); });
+  } else {
+    std::fill(s.acc_i.begin(), s.acc_i.end(), std::numeric_limits<T>::max());
+    ForEachElement(s, [&](int64_t i, int64_t o) { s.acc_i[o] = std::min(s.acc_i[o], static_cast<int32_t>(in[i])); });
+  }
+}
+
+template <typename T>
+void EvalQuantized(ReduceState& s, const T* in, T* out) {
+  if (s.kind == ReduceKind::kMax || s.kind == ReduceKind::kMin) {
+    ExtremeInto(s, in);
     for (int64_t o = 0; o < s.out_size; ++o) out[o] = static_cast<T>(s.acc_i[o]);
     return;
   }
@@ -259,6 +275,9 @@ void EvalQuantized(ReduceState& s, const T* in, T* out) {
         out[o] = static_cast<T>(result);
         break;
       }
+      case QuantPath::kSumWrapInt16:
+        out[o] = static_cast<T>(static_cast<uint16_t>(static_cast<uint32_t>(sum)));  // modulo 2^16
+        break;
       case QuantPath::kSumFloat: {
         const float r = std::round(static_cast<float>(sum) * s.scale + s.float_bias);
         const int32_t value = static_cast<int32_t>(std::max(std::min(r, 2147483520.0f), -2147483648.0f)) +
@@ -283,6 +302,9 @@ void EvalReduce(KernelContext& ctx) {
       if (s.kind == ReduceKind::kMax) {
         std::fill(s.acc_f.begin(), s.acc_f.end(), std::numeric_limits<float>::lowest());
         ForEachElement(s, [&](int64_t i, int64_t o) { s.acc_f[o] = x[i] > s.acc_f[o] ? x[i] : s.acc_f[o]; });
+      } else if (s.kind == ReduceKind::kMin) {
+        std::fill(s.acc_f.begin(), s.acc_f.end(), std::numeric_limits<float>::max());
+        ForEachElement(s, [&](int64_t i, int64_t o) { s.acc_f[o] = x[i] < s.acc_f[o] ? x[i] : s.acc_f[o]; });
       } else {
         std::fill(s.acc_f.begin(), s.acc_f.end(), 0.0f);
         ForEachElement(s, [&](int64_t i, int64_t o) { s.acc_f[o] += x[i]; });
@@ -294,9 +316,8 @@ void EvalReduce(KernelContext& ctx) {
     case DType::kInt32: {
       const int32_t* x = in.as<int32_t>();
       int32_t* y = out.as<int32_t>();
-      if (s.kind == ReduceKind::kMax) {
-        std::fill(s.acc_i.begin(), s.acc_i.end(), std::numeric_limits<int32_t>::lowest());
-        ForEachElement(s, [&](int64_t i, int64_t o) { s.acc_i[o] = std::max(s.acc_i[o], x[i]); });
+      if (s.kind == ReduceKind::kMax || s.kind == ReduceKind::kMin) {
+        ExtremeInto(s, x);
       } else {
         // Wrap-around sum like TFLite's int32 kernel, without signed-overflow UB.
         std::fill(s.acc_i.begin(), s.acc_i.end(), 0);
@@ -317,6 +338,7 @@ void EvalReduce(KernelContext& ctx) {
 Status PrepareMean(KernelContext& ctx) { return PrepareReduce(ctx, ReduceKind::kMean); }
 Status PrepareSum(KernelContext& ctx) { return PrepareReduce(ctx, ReduceKind::kSum); }
 Status PrepareMax(KernelContext& ctx) { return PrepareReduce(ctx, ReduceKind::kMax); }
+Status PrepareMin(KernelContext& ctx) { return PrepareReduce(ctx, ReduceKind::kMin); }
 
 }  // namespace
 
@@ -326,5 +348,7 @@ extern const Kernel kKernel_SUM;
 const Kernel kKernel_SUM = {&PrepareSum, &EvalReduce};
 extern const Kernel kKernel_REDUCE_MAX;
 const Kernel kKernel_REDUCE_MAX = {&PrepareMax, &EvalReduce};
+extern const Kernel kKernel_REDUCE_MIN;
+const Kernel kKernel_REDUCE_MIN = {&PrepareMin, &EvalReduce};
 
 }  // namespace liteopt::ops

@@ -1,8 +1,11 @@
-// MEAN, SUM, REDUCE_MAX: shapes (keep_dims, negative and duplicate axes), float sums, and each quantized path
-// against a model written here of the formula the official runtime uses for it.
+// MEAN, SUM, REDUCE_MAX, REDUCE_MIN: shapes (keep_dims, negative and duplicate axes), float sums, and each quantized
+// path against a model written here of the formula the official runtime uses for it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <random>
 
 #include "ops/testing/op_test_util.h"
@@ -189,7 +192,7 @@ TEST(ElemReduce, RowWalkEqualsElementWalk) {
           hnwc[to] = nhwc[from];
           i8_hnwc[to] = i8[from];
         }
-  for (auto type : {ir::OpType::MEAN, ir::OpType::SUM, ir::OpType::REDUCE_MAX}) {
+  for (auto type : {ir::OpType::MEAN, ir::OpType::SUM, ir::OpType::REDUCE_MAX, ir::OpType::REDUCE_MIN}) {
     OpTester rows(type, Keep(false)), elements(type, Keep(false));
     rows.AddInput<float>(DType::kFloat32, {n, h, w, c}, nhwc);
     rows.AddInput<int32_t>(DType::kInt32, {2}, {1, 2}, {}, true);
@@ -272,6 +275,100 @@ TEST(ElemReduce, MeanInt16RescalesWithinOneStep) {
   z.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
   z.AddOutput(DType::kInt16, Quant(0.001f, 0));
   EXPECT_NE(z.Run().message().find("zero point 0"), std::string::npos);
+}
+
+// int16 SUM (16x8) as TFLite's generic reducer runs it: the stored values added in int16 with the output sharing the
+// input's scale. In range it is the exact sum (the real sum in the same scale, so zero steps off float); past the
+// int16 range it wraps around like the official runtime. A different output scale is refused with the reason.
+TEST(ElemReduce, SumInt16AddsStoredValuesAndNeedsTheInputScale) {
+  const float scale = 0.0005f;
+  const auto x = Random<int16_t>(3 * 4 * 5, -1500, 1500, 11);
+  OpTester t(ir::OpType::SUM, Keep(true));
+  t.AddInput<int16_t>(DType::kInt16, {3, 4, 5}, x, Quant(scale, 0));
+  t.AddInput<int32_t>(DType::kInt32, {2}, {0, -1}, {}, true);
+  const int out = t.AddOutput(DType::kInt16, Quant(scale, 0));
+  ASSERT_TRUE(t.Run().ok());
+  EXPECT_EQ(t.OutputShape(out), (std::vector<int32_t>{1, 4, 1}));
+  const auto y = t.Output<int16_t>(out);
+  for (int j = 0; j < 4; ++j) {
+    double real = 0;  // the float sum, in units of the scale
+    for (int i = 0; i < 3; ++i)
+      for (int k = 0; k < 5; ++k) real += x[(i * 4 + j) * 5 + k] * static_cast<double>(scale);
+    EXPECT_EQ(y[j], std::lround(real / scale)) << j;
+  }
+  // 30000 + 30000 + 10000 = 70000 wraps to 70000 - 65536 = 4464; -32768 * 2 wraps to 0.
+  OpTester w(ir::OpType::SUM, Keep(false));
+  w.AddInput<int16_t>(DType::kInt16, {2, 3}, {30000, 30000, 10000, -32768, -32768, 0}, Quant(scale, 0));
+  w.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int wo = w.AddOutput(DType::kInt16, Quant(scale, 0));
+  ASSERT_TRUE(w.Run().ok());
+  EXPECT_EQ(w.Output<int16_t>(wo), (std::vector<int16_t>{4464, 0}));
+  OpTester r(ir::OpType::SUM, Keep(false));
+  r.AddInput<int16_t>(DType::kInt16, {2, 3}, std::vector<int16_t>(6), Quant(scale, 0));
+  r.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  r.AddOutput(DType::kInt16, Quant(3 * scale, 0));
+  const Status st = r.Run();
+  EXPECT_NE(st.message().find("does not rescale"), std::string::npos) << st.message();
+  OpTester z(ir::OpType::SUM, Keep(false));
+  z.AddInput<int16_t>(DType::kInt16, {2, 2}, {1, 2, 3, 4}, Quant(scale, 2));
+  z.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  z.AddOutput(DType::kInt16, Quant(scale, 2));
+  EXPECT_NE(z.Run().message().find("zero point 0"), std::string::npos);
+}
+
+// REDUCE_MIN in every dtype TFLite's reduce.cc takes it in: float32, int32, and int8 / uint8 / int16 comparing
+// stored values with the output in the input's parameters (16x8's int16 with zero point 0); the smallest value
+// of each reduced group, the type's lowest value included, and different output parameters refused.
+TEST(ElemReduce, MinFloatInt32AndQuantized) {
+  OpTester f(ir::OpType::REDUCE_MIN, Keep(true));
+  f.AddInput<float>(DType::kFloat32, {2, 3}, {1, -2, 3, -4, -5, 6});
+  f.AddInput<int32_t>(DType::kInt32, {1}, {-1}, {}, true);
+  const int fo = f.AddOutput(DType::kFloat32);
+  ASSERT_TRUE(f.Run().ok());
+  EXPECT_EQ(f.OutputShape(fo), (std::vector<int32_t>{2, 1}));
+  EXPECT_EQ(f.Output<float>(fo), (std::vector<float>{-2, -5}));
+
+  OpTester i(ir::OpType::REDUCE_MIN, Keep(false));
+  i.AddInput<int32_t>(DType::kInt32, {2, 3}, {7, INT32_MIN, 3, 4, 5, INT32_MAX});
+  i.AddInput<int32_t>(DType::kInt32, {1}, {0}, {}, true);
+  const int io = i.AddOutput(DType::kInt32);
+  ASSERT_TRUE(i.Run().ok());
+  EXPECT_EQ(i.Output<int32_t>(io), (std::vector<int32_t>{4, INT32_MIN, 3}));
+
+  OpTester q8(ir::OpType::REDUCE_MIN, Keep(false));
+  q8.AddInput<uint8_t>(DType::kUInt8, {2, 3}, {255, 200, 254, 0, 9, 128}, Quant(0.1f, 128));
+  q8.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int q8o = q8.AddOutput(DType::kUInt8, Quant(0.1f, 128));
+  ASSERT_TRUE(q8.Run().ok());
+  EXPECT_EQ(q8.Output<uint8_t>(q8o), (std::vector<uint8_t>{200, 0}));
+
+  // int16 [2, 3, 4] over axes {0, 2}: 3 outputs, each the minimum of 8 stored values.
+  const auto x = Random<int16_t>(24, -32768, 32767, 17);
+  OpTester q16(ir::OpType::REDUCE_MIN, Keep(false));
+  q16.AddInput<int16_t>(DType::kInt16, {2, 3, 4}, x, Quant(0.0004f, 0));
+  q16.AddInput<int32_t>(DType::kInt32, {2}, {0, 2}, {}, true);
+  const int q16o = q16.AddOutput(DType::kInt16, Quant(0.0004f, 0));
+  ASSERT_TRUE(q16.Run().ok());
+  const auto y = q16.Output<int16_t>(q16o);
+  ASSERT_EQ(y.size(), 3u);
+  for (int j = 0; j < 3; ++j) {
+    int16_t want = INT16_MAX;
+    for (int b = 0; b < 2; ++b)
+      for (int k = 0; k < 4; ++k) want = std::min(want, x[(b * 3 + j) * 4 + k]);
+    EXPECT_EQ(y[j], want) << j;
+  }
+  OpTester ends(ir::OpType::REDUCE_MIN, Keep(false));
+  ends.AddInput<int16_t>(DType::kInt16, {1, 3}, {32767, -32768, 0}, Quant(0.0004f, 0));
+  ends.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int eo = ends.AddOutput(DType::kInt16, Quant(0.0004f, 0));
+  ASSERT_TRUE(ends.Run().ok());
+  EXPECT_EQ(ends.Output<int16_t>(eo), (std::vector<int16_t>{-32768}));
+
+  OpTester r(ir::OpType::REDUCE_MIN, Keep(false));
+  r.AddInput<int16_t>(DType::kInt16, {2, 2}, {1, 2, 3, 4}, Quant(0.0004f, 0));
+  r.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  r.AddOutput(DType::kInt16, Quant(0.0008f, 0));
+  EXPECT_NE(r.Run().message().find("differs from the input's"), std::string::npos);
 }
 
 }  // namespace
