@@ -359,7 +359,9 @@ TEST(Convert, Int16x8AddSubMulUseTheGeneralKernels) {
     ASSERT_TRUE(q.ok()) << q.status().message();
     const ir::Op* binary = FindOp(*q, op.type);
     ASSERT_NE(binary, nullptr);
-    if (op.type != ir::OpType::MUL) EXPECT_FALSE(binary->options.pot_scale_int16);
+    if (op.type != ir::OpType::MUL) {
+      EXPECT_FALSE(binary->options.pot_scale_int16);
+    }
     EXPECT_EQ(binary->version, op.version);
     const ir::Tensor& result = q->main().tensors[binary->outputs[0]];
     EXPECT_EQ(result.dtype, DType::kInt16);
