@@ -9,6 +9,7 @@
 //  - int16 (16x8) ADD, SUB and MUL: same shapes, either input broadcast, scalars, fused activations, scales that
 //    saturate and operands at the ends of the int16 range; standalone int16 RELU, RELU6 and LEAKY_RELU: identical.
 //  - int16 SUM in the input's scale: identical; with a new output scale both runtimes refuse it.
+//  - int8 / uint8 SUM and MEAN, same or new output scale / zero point: identical.
 //  - REDUCE_MIN (float, int8, int16): identical; int16 with a new output scale: both refuse it.
 //  - int8 SQUARED_DIFFERENCE: identical; int16 SQUARED_DIFFERENCE: both refuse it (no int16 kernel).
 // Skips without Node.js or the oracle's node_modules.
@@ -248,13 +249,16 @@ std::vector<uint8_t> Int16Operand(std::mt19937& rng, int64_t n) {
   return b;
 }
 
-// int16 activation parameters of the 16x8 mode: the given scale, zero point 0.
-ir::QuantParams Int16Quant(float scale) {
+// Per-tensor quantization parameters.
+ir::QuantParams PerTensorQuant(float scale, int32_t zero_point) {
   ir::QuantParams q;
   q.scale = {scale};
-  q.zero_point = {0};
+  q.zero_point = {zero_point};
   return q;
 }
+
+// int16 activation parameters of the 16x8 mode: the given scale, zero point 0.
+ir::QuantParams Int16Quant(float scale) { return PerTensorQuant(scale, 0); }
 
 struct Int16BinarySpec {
   ir::OpType type;
@@ -585,6 +589,80 @@ TEST(SingleOpOracle, Int16ReduceMinWithANewScaleIsRefusedByBoth) {
   ExpectBothRefuse("int16_reduce_min_rescaled", cases, "differs from the input's");
 }
 
+// An int8 / uint8 SUM or MEAN over constant `axes`. The stored inputs are drawn from [zp_in - spread, zp_in + spread]
+// (clamped to the type), so small spreads keep the real sums in range and full ones make them wrap.
+struct EightBitReduceSpec {
+  ir::OpType type;
+  DType dtype;
+  std::vector<int32_t> shape, axes;
+  bool keep_dims;
+  float in_scale;
+  int32_t in_zp;
+  float out_scale;
+  int32_t out_zp;
+  int spread;
+};
+
+Case EightBitReduce(const EightBitReduceSpec& s, uint32_t seed) {
+  Builder b(std::string(ir::OpTypeName(s.type)) + "_" + std::string(DTypeName(s.dtype)) + "_" + std::to_string(seed),
+            seed);
+  const bool is_signed = s.dtype == DType::kInt8;
+  const int lo = std::max(is_signed ? -128 : 0, s.in_zp - s.spread);
+  const int hi = std::min(is_signed ? 127 : 255, s.in_zp + s.spread);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<uint8_t> bytes(Count(s.shape));
+  for (uint8_t& v : bytes) v = static_cast<uint8_t>(d(b.rng()));  // two's complement bytes for int8
+  const int32_t in = b.Input(s.dtype, s.shape, std::move(bytes), PerTensorQuant(s.in_scale, s.in_zp));
+  const int32_t axis = b.Const("axes", DType::kInt32, {static_cast<int32_t>(s.axes.size())}, s.axes);
+  ir::OpOptions o;
+  o.type = kReducerOptions;
+  o.keep_dims = s.keep_dims;
+  return b.Finish(s.type, o, {in, axis}, b.Output(s.dtype, PerTensorQuant(s.out_scale, s.out_zp)));
+}
+
+// int8 / uint8 SUM and MEAN: one, several, negative and all axes, keep_dims on and off, zero points 0 and not 0,
+// the output in the input's scale and zero point (TFLite's generic reducer for SUM, integer mean for MEAN) or in
+// parameters of its own (the rescaling paths), sums in range and sums that wrap.
+std::vector<Case> EightBitReduceCases() {
+  using V = std::vector<int32_t>;
+  using T = ir::OpType;
+  std::vector<Case> cases;
+  uint32_t seed = 1400;
+  for (T type : {T::SUM, T::MEAN}) {
+    for (DType t : {DType::kInt8, DType::kUInt8}) {
+      const int32_t z = t == DType::kInt8 ? -5 : 131;  // a non-zero zero point
+      const int32_t z0 = t == DType::kInt8 ? 0 : 128;  // the "usual" one (0 for int8; uint8 has no zero-centred 0)
+      const int32_t zo = t == DType::kInt8 ? 9 : 100;  // an output zero point of its own
+      const EightBitReduceSpec specs[] = {
+          // same scale and zero point
+          {type, t, {2, 3, 4}, V{1}, false, 0.05f, 0, 0.05f, 0, 10},
+          {type, t, {2, 3, 4}, V{1}, false, 0.05f, z, 0.05f, z, 10},
+          {type, t, {2, 3, 4}, V{1}, true, 0.05f, z, 0.05f, z, 255},
+          {type, t, {1, 4, 5, 6}, V{1, 2}, true, 0.02f, z, 0.02f, z, 8},
+          {type, t, {1, 4, 5, 6}, V{2, 1}, false, 0.02f, z, 0.02f, z, 255},
+          {type, t, {3, 7, 5}, V{-1, 0}, true, 0.1f, z, 0.1f, z, 20},
+          {type, t, {4, 9}, V{0, 1}, false, 0.03f, z, 0.03f, z, 5},
+          {type, t, {2, 6, 3}, V{0, 2}, false, 0.03f, z0, 0.03f, z0, 255},
+          // a different output scale and / or zero point
+          {type, t, {2, 3, 4}, V{1}, false, 0.05f, z, 0.15f, zo, 40},
+          {type, t, {2, 3, 4}, V{1}, true, 0.05f, 0, 0.05f, zo, 20},
+          {type, t, {1, 4, 5, 6}, V{1, 2}, true, 0.02f, z, 0.4f, z, 30},
+          {type, t, {1, 4, 5, 6}, V{1, 2}, false, 0.02f, z, 0.03f, zo, 255},
+          {type, t, {3, 7, 5}, V{-1, 0}, false, 0.1f, z0, 0.7f, zo, 255},
+          {type, t, {4, 9}, V{0, 1}, true, 0.03f, z, 0.001f, zo, 255},
+          // s_in / s_out >= 2^8: past XNNPACK's range (MEAN over H, W with keep_dims: TFLite's integer kernel)
+          {type, t, {1, 4, 5, 6}, V{1, 2}, true, 0.5f, z, 0.001f, zo, 3},
+      };
+      for (const EightBitReduceSpec& s : specs) cases.push_back(EightBitReduce(s, seed++));
+    }
+  }
+  return cases;
+}
+
+TEST(SingleOpOracle, EightBitSumAndMeanMatchTheOfficialRuntime) {
+  RunCases("eight_bit_reduce", EightBitReduceCases(), -1);
+}
+
 // A SQUARED_DIFFERENCE of two quantized inputs (scale, zero point each; int16 ones carry zero point 0).
 struct SquaredDifferenceSpec {
   DType dtype;
@@ -596,21 +674,15 @@ struct SquaredDifferenceSpec {
 Case QuantizedSquaredDifference(const SquaredDifferenceSpec& s, uint32_t seed,
                                 std::optional<std::vector<int32_t>> refused_output_shape = std::nullopt) {
   Builder b("SQUARED_DIFFERENCE_" + std::string(DTypeName(s.dtype)) + "_" + std::to_string(seed), seed);
-  auto quant = [](float scale, int32_t zp) {
-    ir::QuantParams q;
-    q.scale = {scale};
-    q.zero_point = {zp};
-    return q;
-  };
   auto bytes = [&](const std::vector<int32_t>& shape) {
     return s.dtype == DType::kInt16 ? Int16Operand(b.rng(), Count(shape)) : IntBytes<int8_t>(b.rng(), Count(shape));
   };
-  const int32_t in1 = b.Input(s.dtype, s.shape1, bytes(s.shape1), quant(s.scale1, s.zp1));
-  const int32_t in2 = b.Input(s.dtype, s.shape2, bytes(s.shape2), quant(s.scale2, s.zp2));
+  const int32_t in1 = b.Input(s.dtype, s.shape1, bytes(s.shape1), PerTensorQuant(s.scale1, s.zp1));
+  const int32_t in2 = b.Input(s.dtype, s.shape2, bytes(s.shape2), PerTensorQuant(s.scale2, s.zp2));
   ir::OpOptions o;
   o.type = kSquaredDifferenceOptions;
-  return b.Finish(ir::OpType::SQUARED_DIFFERENCE, o, {in1, in2}, b.Output(s.dtype, quant(s.out_scale, s.out_zp)),
-                  refused_output_shape);
+  return b.Finish(ir::OpType::SQUARED_DIFFERENCE, o, {in1, in2},
+                  b.Output(s.dtype, PerTensorQuant(s.out_scale, s.out_zp)), refused_output_shape);
 }
 
 // int8 SQUARED_DIFFERENCE (squared_difference.cc, op version 2): equal and unequal input scales, zero points of

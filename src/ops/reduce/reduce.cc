@@ -12,16 +12,20 @@
 //    Mean, integer division).
 //  - other MEAN: round_half_away(float(sum) / N * (s_in / s_out) - zp_in * (s_in / s_out)) + zp_out, clamped
 //    (the float QuantizedMeanOrSum of TFLite 2.13; newer LiteRT versions compute it differently).
-//  - SUM: round_half_away(float(sum) * (s_in / s_out) + (-zp_in * (s_in / s_out)) * N) + zp_out, wrapped to the
-//    type without clamping (TFLite 2.13 float QuantizedMeanOrSum with compute_sum).
+//  - SUM with equal input/output scale and zero point: TFLite's generic reducer, which adds the stored values in
+//    the tensor's type, wrapping around, and leaves the zero point alone (with zp != 0 the result is not the
+//    quantized real sum: the zero point is counted N times instead of once).
+//  - other SUM: round_half_away(float(sum) * (s_in / s_out) + (-zp_in * (s_in / s_out)) * N) + zp_out, wrapped to
+//    the type without clamping (TFLite 2.13 float QuantizedMeanOrSum with compute_sum).
 // REDUCE_MAX / REDUCE_MIN compare stored values; TFLite requires input and output to share scale and zero point.
 // MEAN, SUM, REDUCE_MAX and REDUCE_MIN also take int16 (16x8 mode, zero points 0): MEAN on the same paths as int8
-// except XNNPACK's, which has no int16 kernel. TFLite's reduce.cc rescales only 8-bit SUM: int16 SUM runs its generic
-// reducer, which requires the output's scale to equal the input's (the runtime refuses the op otherwise, and so
-// does liteopt) and adds the stored values in int16, wrapping around.
+// except XNNPACK's, which has no int16 kernel. TFLite's reduce.cc rescales only 8-bit SUM: int16 SUM always runs the
+// generic reducer above, which requires the output's scale to equal the input's (the runtime refuses the op
+// otherwise, and so does liteopt).
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "base/quant_math.h"
@@ -32,7 +36,7 @@ namespace liteopt::ops {
 namespace {
 
 enum class ReduceKind { kMean, kSum, kMax, kMin };
-enum class QuantPath { kNone, kXnnMeanHW, kMean4D, kMeanSameScale, kMeanFloat, kSumFloat, kSumWrapInt16 };
+enum class QuantPath { kNone, kXnnMeanHW, kMean4D, kMeanSameScale, kMeanFloat, kSumFloat, kSumStored };
 
 struct ReduceState : OpState {
   ReduceKind kind = ReduceKind::kMean;
@@ -150,14 +154,17 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
     s->input_zero_point = in.zero_point();
     s->output_zero_point = out.zero_point();
     qmath::DTypeRange(out.dtype, &s->qmin, &s->qmax);
+    const bool same_params = in.scale() == out.scale() && in.zero_point() == out.zero_point();
     const bool int16_sum = kind == ReduceKind::kSum && in.dtype == DType::kInt16;
     if (kind == ReduceKind::kMax || kind == ReduceKind::kMin || int16_sum) {
-      if (in.scale() != out.scale() || in.zero_point() != out.zero_point())
+      if (!same_params)
         return ctx.Error("output " + TensorLabel(out) + " quantization (scale " + std::to_string(out.scale()) +
                          ", zero point " + std::to_string(out.zero_point()) + ") differs from the input's (scale " +
                          std::to_string(in.scale()) + ", zero point " + std::to_string(in.zero_point()) + ")" +
                          (int16_sum ? "; TFLite's int16 SUM does not rescale (only its 8-bit SUM does)" : ""));
-      if (int16_sum) s->path = QuantPath::kSumWrapInt16;
+      if (int16_sum) s->path = QuantPath::kSumStored;
+    } else if (kind == ReduceKind::kSum && same_params) {
+      s->path = QuantPath::kSumStored;  // TFLite's generic reducer: stored values added, no zero point correction
     } else {
       const bool hw_mean = kind == ReduceKind::kMean && rank == 4 && axis_list.size() == 2 &&
                            ((axis_list[0] == 1 && axis_list[1] == 2) || (axis_list[0] == 2 && axis_list[1] == 1));
@@ -175,7 +182,7 @@ Status PrepareReduce(KernelContext& ctx, ReduceKind kind) {
         s->bias = out.zero_point() - static_cast<int32_t>(temp);
         const float real_scale = in.scale() / (num_elements_in_axis * out.scale());
         qmath::QuantizeMultiplier(static_cast<double>(real_scale), &s->multiplier, &s->shift);
-      } else if (kind == ReduceKind::kMean && in.scale() == out.scale() && in.zero_point() == out.zero_point()) {
+      } else if (kind == ReduceKind::kMean && same_params) {
         s->path = QuantPath::kMeanSameScale;
       } else if (kind == ReduceKind::kMean) {
         s->path = QuantPath::kMeanFloat;
@@ -275,8 +282,8 @@ void EvalQuantized(ReduceState& s, const T* in, T* out) {
         out[o] = static_cast<T>(result);
         break;
       }
-      case QuantPath::kSumWrapInt16:
-        out[o] = static_cast<T>(static_cast<uint16_t>(static_cast<uint32_t>(sum)));  // modulo 2^16
+      case QuantPath::kSumStored:  // modulo 2^bits of T, as adding in T does
+        out[o] = static_cast<T>(static_cast<std::make_unsigned_t<T>>(static_cast<uint32_t>(sum)));
         break;
       case QuantPath::kSumFloat: {
         const float r = std::round(static_cast<float>(sum) * s.scale + s.float_bias);

@@ -147,7 +147,7 @@ TEST(ElemReduce, SumInt8FloatFormulaWrapsAndMaxInt8) {
   t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
   const int out = t.AddOutput(DType::kInt8, Quant(0.1f, 0));
   ASSERT_TRUE(t.Run().ok());
-  // 347 does not fit: TFLite 2.13 casts without clamping (347 - 256 = 91); -7 fits.
+  // 347 does not fit: the same-parameter SUM adds in int8 and wraps (347 - 256 = 91); -7 fits.
   EXPECT_EQ(t.Output<int8_t>(out), (std::vector<int8_t>{91, -7}));
 
   const auto x = Random<int8_t>(4 * 6, -128, 127, 3);
@@ -171,6 +171,36 @@ TEST(ElemReduce, SumInt8FloatFormulaWrapsAndMaxInt8) {
   const int mo = m.AddOutput(DType::kInt8, Quant(0.1f, 0));
   ASSERT_TRUE(m.Run().ok());
   EXPECT_EQ(m.Output<int8_t>(mo), (std::vector<int8_t>{-100, 127}));
+}
+
+// 8-bit SUM whose output shares the input's scale and zero point runs TFLite's generic reducer: the stored values
+// added in the tensor's type (wrapping around), the zero point not subtracted, so with zp != 0 the result holds
+// N zero points instead of one. Any other output parameters take the rescaling formula, which does subtract it.
+TEST(ElemReduce, SumEightBitSameParamsAddsStoredValues) {
+  OpTester t(ir::OpType::SUM, Keep(false));
+  t.AddInput<int8_t>(DType::kInt8, {2, 3}, {-3, -3, -3, 10, 20, -5}, Quant(0.1f, -3));
+  t.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int out = t.AddOutput(DType::kInt8, Quant(0.1f, -3));
+  ASSERT_TRUE(t.Run().ok());
+  // Three real zeros give -9 (not -3, the quantized real sum); 10 + 20 - 5 = 25.
+  EXPECT_EQ(t.Output<int8_t>(out), (std::vector<int8_t>{-9, 25}));
+
+  OpTester u(ir::OpType::SUM, Keep(true));
+  u.AddInput<uint8_t>(DType::kUInt8, {3, 2}, {131, 0, 131, 7, 131, 9}, Quant(0.02f, 131));
+  u.AddInput<int32_t>(DType::kInt32, {1}, {-2}, {}, true);
+  const int uo = u.AddOutput(DType::kUInt8, Quant(0.02f, 131));
+  ASSERT_TRUE(u.Run().ok());
+  EXPECT_EQ(u.OutputShape(uo), (std::vector<int32_t>{1, 2}));
+  // 3 * 131 = 393 wraps to 393 - 256 = 137; 0 + 7 + 9 = 16.
+  EXPECT_EQ(u.Output<uint8_t>(uo), (std::vector<uint8_t>{137, 16}));
+
+  // The same input with the output zero point moved by one: rescaled, the zero point counted once.
+  OpTester r(ir::OpType::SUM, Keep(false));
+  r.AddInput<int8_t>(DType::kInt8, {2, 3}, {-3, -3, -3, 10, 20, -5}, Quant(0.1f, -3));
+  r.AddInput<int32_t>(DType::kInt32, {1}, {1}, {}, true);
+  const int ro = r.AddOutput(DType::kInt8, Quant(0.1f, -2));
+  ASSERT_TRUE(r.Run().ok());
+  EXPECT_EQ(r.Output<int8_t>(ro), (std::vector<int8_t>{-2, 32}));  // 0 + (-2); (13 + 23 - 2) + (-2)
 }
 
 // Reducing consecutive axes walks whole rows (the fast path); non-consecutive axes walk element by element.
