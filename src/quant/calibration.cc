@@ -207,7 +207,12 @@ Result<std::vector<TensorRange>> Calibrate(const ir::Graph& float_graph,
           const float x = v[i];
           if (!std::isfinite(x)) continue;
           tr.hist[std::clamp(static_cast<int>((x - tr.min) * inv), 0, kBins - 1)] += 1;
-          if (!tr.abs_hist.empty()) tr.abs_hist[std::clamp(static_cast<int>(std::abs(x) * inv_abs), 0, kBins - 1)] += 1;
+          // Exact zeros (half of a ReLU's outputs) stay out of the entropy histogram: the zero point represents
+          // them exactly at any threshold, but in the first bin they would be spread over the first level's
+          // bins by the candidate distribution, a fake error that grows with the threshold and drove it to the
+          // lowest candidates (ReLU6 outputs clipped to ~1.0-1.5 of [0, 6]).
+          if (!tr.abs_hist.empty() && x != 0.0f)
+            tr.abs_hist[std::clamp(static_cast<int>(std::abs(x) * inv_abs), 0, kBins - 1)] += 1;
         }
       }
     }

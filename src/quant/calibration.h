@@ -6,8 +6,9 @@
 //   kPercentile: the 0.01% and 99.99% quantiles (clipping rare outliers);
 //   kMse: the range among 128 candidate clippings of [min, max] with the smallest expected squared error of
 //         int8 quantization (clipping error of the bins outside plus scale^2/12 rounding noise inside);
-//   kEntropy: TensorRT-style KL divergence on |x|: the threshold T whose 128-level quantized distribution is
-//             closest to the observed one; range [max(min, -T), min(max, T)].
+//   kEntropy: TensorRT-style KL divergence on |x|: the threshold T whose 128-level (255 for non-negative
+//             tensors) quantized distribution is closest to the observed one; range [max(min, -T), min(max, T)].
+//             Its histogram leaves out exact zeros (a ReLU's), which the zero point represents at any T.
 // Ranges never exclude 0 (ChooseQuantizationParams widens them anyway).
 #pragma once
 
@@ -28,7 +29,8 @@ Result<std::vector<TensorRange>> Calibrate(const ir::Graph& float_graph,
 
 // The range selection from a histogram of `counts` over [lo, hi] (exposed for tests).
 TensorRange RangeFromHistogram(const std::vector<double>& counts, float lo, float hi, Calibration method);
-// The KL-divergence threshold over a histogram of |x| over [0, max_abs] with `levels` quantization levels.
+// The KL-divergence threshold over a histogram of the nonzero |x| over [0, max_abs] with `levels` quantization
+// levels (exact zeros left out: in the first bin they would be smeared over the first level's bins as fake error).
 float EntropyThreshold(const std::vector<double>& abs_counts, float max_abs, int levels = 128);
 
 }  // namespace liteopt::quant

@@ -174,6 +174,40 @@ TEST(Calibration, HistogramMethodsClipOutliers) {
   EXPECT_GT(t, 4.5f);
 }
 
+// Entropy calibration of a RELU6 output shaped like a trained CNN's (Fashion-MNIST, issue 5): half the values
+// exactly 0, the rest an exponential tail (mean 0.6) up to 6. The exact zeros once drove the KL search to its
+// lowest candidates (max 1.49, 8% of the nonzero values clipped; the Fashion model fell from 90.7% to 52.8%).
+TEST(Calibration, EntropyKeepsTheTailOfAReluSixOutput) {
+  Builder b;
+  const int32_t in = b.Act("input", {1, 64});
+  const int32_t out = b.Act("relu6", {1, 64});
+  b.Add(ir::OpType::RELU6, {in}, {out});
+  b.sg().inputs = {in};
+  b.sg().outputs = {out};
+  // Inverse-CDF draws from the uniform samples: negative below the median, exponential above.
+  auto samples = Samples(1000, 64, 0.0f, 1.0f, 7);
+  std::vector<float> positive;
+  for (auto& s : samples) {
+    float* v = reinterpret_cast<float*>(s.data());
+    for (int i = 0; i < 64; ++i) {
+      const float u = v[i];
+      v[i] = u < 0.5f ? -4.0f * u : -0.6f * std::log(std::max(2.0f * (1.0f - u), 1e-9f));
+      if (v[i] > 0.0f) positive.push_back(std::min(v[i], 6.0f));
+    }
+  }
+  auto ranges = Calibrate(b.g, samples, Calibration::kEntropy, 1);
+  ASSERT_TRUE(ranges.ok()) << ranges.status().message();
+  const TensorRange r = (*ranges)[out];
+  ASSERT_TRUE(r.valid);
+  EXPECT_EQ(r.min, 0.0f);
+  EXPECT_LE(r.max, 6.0f);
+  // At most 1% of the nonzero values clipped (their 99th percentile is 2.8; the threshold lands near 5.5).
+  const auto clipped = std::count_if(positive.begin(), positive.end(), [&](float x) { return x > r.max; });
+  EXPECT_LE(clipped * 100, static_cast<int64_t>(positive.size())) << "max " << r.max << " clips " << clipped << " of "
+                                                                   << positive.size() << " nonzero values";
+  EXPECT_GT(r.max, 2.8f);
+}
+
 TEST(Convert, FullIntegerSmallGraphFollowsSpec) {
   ConvertOptions o;
   o.mode = Mode::kFullInteger;
@@ -753,8 +787,8 @@ TEST(ConvertFixtures, UnsupportedOpsAreListed) {
   EXPECT_NE(q.status().message().find("no int8 form in liteopt yet"), std::string::npos);
 }
 
-// Top-1 agreement of int8, dynamic-range and 16x8 with float on the real photos of the fixtures (ImageNet
-// classifiers): calibrated on
+// Top-1 agreement of int8 (every calibration method), dynamic-range and 16x8 with float on the real photos of
+// the fixtures (ImageNet classifiers, RELU6 throughout): calibrated on
 // the 14 litert_mini_benchmark photos, evaluated on those and 5 photos calibration never saw.
 TEST(ConvertFixtures, QuantizedAgreesWithFloatOnRealImages) {
   if (!HaveFixtures()) GTEST_SKIP() << testing::kNoFixturesMessage;
@@ -769,6 +803,8 @@ TEST(ConvertFixtures, QuantizedAgreesWithFloatOnRealImages) {
     ASSERT_GE(images.size(), 15u);
     const std::pair<Mode, Calibration> variants[] = {{Mode::kFullInteger, Calibration::kMinMax},
                                                      {Mode::kFullInteger, Calibration::kPercentile},
+                                                     {Mode::kFullInteger, Calibration::kMse},
+                                                     {Mode::kFullInteger, Calibration::kEntropy},
                                                      {Mode::kDynamicRange, Calibration::kMinMax},
                                                      {Mode::kInt16x8, Calibration::kMinMax}};
     for (auto [mode, c] : variants) {
@@ -793,7 +829,10 @@ TEST(ConvertFixtures, QuantizedAgreesWithFloatOnRealImages) {
                   std::string(CalibrationName(c)).c_str(), agree, images.size(), error);
       // MobileNetV1-0.25 (1001 classes at 0.25 width) has many near-ties among its top classes, and its int8
       // weights alone (the same in 16x8) cost it ~10 dB of output SQNR. MobileNetV2 in 16x8 tracks float closely.
-      const int percent = path != v2 ? 70 : mode == Mode::kInt16x8 ? 95 : 85;
+      // Entropy calibration clips the RELU6 tails a little (KL thresholds 4.7-6 of 6 on 14 photos): 12/18 on
+      // MobileNetV1-0.25 against 13-14 for the others; 3/18 and 0/18 when the exact zeros skewed its search.
+      const int v1_percent = c == Calibration::kEntropy ? 60 : 70;
+      const int percent = path != v2 ? v1_percent : mode == Mode::kInt16x8 ? 95 : 85;
       EXPECT_GE(agree * 100, static_cast<int>(images.size()) * percent);
     }
   }
