@@ -176,13 +176,29 @@ void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
 //
 // How a GEMM of `panels` row panels and `blocks` channel blocks is split over a pool's threads: tasks are ranges of
 // panels when there are enough of them, else ranges of channel blocks (e.g. a fully connected layer on one row).
+// A GEMM of fewer multiply-adds than MinParallelMacs() (2^20 by default) runs on the calling thread: waking the
+// pool's workers costs tens of microseconds on a shared VM, more than half of such a GEMM (the Fashion-MNIST CNN
+// ran slower on 2 threads than on 1: 0.145 against 0.106 ms). Tests set it to 0 (ScopedAlwaysParallel) so that
+// their small shapes still run split.
+inline int64_t& MinParallelMacs() {
+  static int64_t min_macs = int64_t{1} << 20;
+  return min_macs;
+}
+struct ScopedAlwaysParallel {
+  int64_t saved = MinParallelMacs();
+  ScopedAlwaysParallel() { MinParallelMacs() = 0; }
+  ~ScopedAlwaysParallel() { MinParallelMacs() = saved; }
+  ScopedAlwaysParallel(const ScopedAlwaysParallel&) = delete;
+  ScopedAlwaysParallel& operator=(const ScopedAlwaysParallel&) = delete;
+};
 struct Split {
   int tasks = 1, panel_groups = 1, block_groups = 1;
 };
-inline Split SplitWork(int panels, int blocks, const ThreadPool* pool) {
+// macs: the GEMM's multiply-adds (M * N * K).
+inline Split SplitWork(int panels, int blocks, const ThreadPool* pool, int64_t macs) {
   Split sp;
   const int threads = pool == nullptr ? 1 : pool->size();
-  if (threads == 1) return sp;
+  if (threads == 1 || macs < MinParallelMacs()) return sp;
   if (panels >= 2 * threads) {
     sp.panel_groups = panels < 4 * threads ? panels : 4 * threads;
   } else {
@@ -296,7 +312,7 @@ template <typename T, typename Fill, typename OffsetOf, typename Epilogue>
 void RunRowsInt8Weights(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, Fill&& fill,
                         OffsetOf&& offset_of, int16_t* scratch_all, ThreadPool* pool, Epilogue&& epilogue) {
   const int a_stride = 2 * w.k_pairs;
-  const Split sp = SplitWork(m, w.blocks, pool);
+  const Split sp = SplitWork(m, w.blocks, pool, int64_t{m} * w.n * w.k);
   ForEachTask(sp, m, w.blocks, pool, [&](int r_begin, int r_end, int b_begin, int b_end, int thread) {
     int16_t* row = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
     const T* src[kMrQ][kMaxSegments];
@@ -320,7 +336,7 @@ void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const Quan
                         int16_t* scratch_all, Out* out, ThreadPool* pool) {
   const int a_stride = 2 * w.k_pairs;
   const int panels = (m + kMrQ - 1) / kMrQ;
-  const Split sp = SplitWork(panels, w.blocks, pool);
+  const Split sp = SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k);
   const int chunk = ChunkPanels(w);
   const size_t panel_elems = static_cast<size_t>(kMrQ) * a_stride;
   const bool int8_weights = !w.data8.empty();
@@ -431,7 +447,7 @@ void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int s
   }
   const int a_stride = 2 * w.k_pairs;
   const int panels = (m + kMrQ - 1) / kMrQ;
-  const Split sp = SplitWork(panels, w.blocks, pool);
+  const Split sp = SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k);
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
     const int8_t* src[kMrQ][kMaxSegments];
@@ -500,7 +516,7 @@ template <typename Fill>
 void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int seg_len, float lo, float hi,
               bool direct, Fill&& fill, float* scratch_all, float* out, ThreadPool* pool) {
   if (m == 1) {
-    ForEachTask(SplitWork(1, w.blocks, pool), 1, w.blocks, pool, [&](int, int, int b_begin, int b_end, int thread) {
+    ForEachTask(SplitWork(1, w.blocks, pool, int64_t{w.n} * w.k), 1, w.blocks, pool, [&](int, int, int b_begin, int b_end, int thread) {
       const float* src[kMrF][kMaxSegments];
       fill(0, 1, src);
       const float* row = src[0][0];
@@ -518,7 +534,7 @@ void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int se
     return;
   }
   const int panels = (m + kMrF - 1) / kMrF;
-  const Split sp = SplitWork(panels, w.blocks, pool);
+  const Split sp = SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k);
   const int chunk = FloatChunkPanels(w);
   const size_t panel_elems = static_cast<size_t>(kMrF) * w.k;
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {

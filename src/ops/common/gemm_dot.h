@@ -79,7 +79,7 @@ void Run(PackedS8& w, int m, int segments, int seg_len, const QuantEpilogue& e, 
   const int stride = 4 * w.k_quads;
   const size_t panel_elems = static_cast<size_t>(kMrQ) * stride;
   const int panels = (m + kMrQ - 1) / kMrQ;
-  const Split sp = SplitWork(panels, w.blocks, pool);
+  const Split sp = SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k);
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int8_t* scratch = w.scratch.data() + static_cast<size_t>(thread) * ScratchPerThread(w);
     const int8_t* src[kMrQ][kMaxSegments];

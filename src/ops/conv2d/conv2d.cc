@@ -446,7 +446,7 @@ void EvalSegmentedQuantized(Conv2DState& s, const int8_t* input, int8_t* output,
   const int panels = (m + gemm::kMrQ - 1) / gemm::kMrQ;
   const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * s.input_depth;
   const int seg_pairs = s.padded_fw * s.input_depth / 2;
-  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool), panels, w.blocks, pool,
+  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k), panels, w.blocks, pool,
                     [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
                       const int16_t* row[gemm::kMrQ];
                       for (int panel = p_begin; panel < p_end; ++panel) {
@@ -483,7 +483,7 @@ void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPo
   const int panels = (m + gemm::kMrF - 1) / gemm::kMrF;
   const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * c;
   auto origin = [&](int pixel) { return PaddedOrigin(s, s.padded_f.data(), pixel); };
-  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool), panels, w.blocks, pool,
+  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k), panels, w.blocks, pool,
                     [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
                       const float* row[gemm::kMrF];
                       for (int panel = p_begin; panel < p_end; ++panel) {
