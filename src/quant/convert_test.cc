@@ -367,6 +367,14 @@ void ExpectNearFloat(const ir::Graph& converted, const ir::Graph& float_graph,
   }
 }
 
+// `float_graph` converted in 16x8 mode, calibrated on Samples(10, input_elements, -1, 1) (deterministic: tests
+// compare with the float model on the same samples).
+auto ConvertInt16x8(const ir::Graph& float_graph, int64_t input_elements) {
+  ConvertOptions o;
+  o.mode = Mode::kInt16x8;
+  return Convert(float_graph, o, Samples(10, input_elements, -1, 1));
+}
+
 // 16x8 ADD, SUB and MUL (an int16 input with a broadcast int16 constant) run TFLite's general int16 kernels: ADD and
 // SUB written with pot_scale_int16 = false, op versions 3 (ADD), 5 (SUB) and 4 (MUL); the results stay within a few
 // int16 steps of float.
@@ -386,10 +394,8 @@ TEST(Convert, Int16x8AddSubMulUseTheGeneralKernels) {
     b.Add(op.type, {in, c}, {out}, op.options_type);
     b.sg().inputs = {in};
     b.sg().outputs = {out};
-    ConvertOptions o;
-    o.mode = Mode::kInt16x8;
     const auto samples = Samples(10, 12, -1, 1);
-    auto q = Convert(b.g, o, samples);
+    auto q = ConvertInt16x8(b.g, 12);
     ASSERT_TRUE(q.ok()) << q.status().message();
     const ir::Op* binary = FindOp(*q, op.type);
     ASSERT_NE(binary, nullptr);
@@ -413,10 +419,8 @@ TEST(Convert, Int16x8AddSubMulUseTheGeneralKernels) {
 // op version, and its dequantized outputs stay within `steps` output steps of the float model on every sample.
 void ExpectInt16x8Op(const ir::Graph& float_graph, ir::OpType type, int version, int64_t input_elements,
                      float steps) {
-  ConvertOptions o;
-  o.mode = Mode::kInt16x8;
   const auto samples = Samples(10, input_elements, -1, 1);
-  auto q = Convert(float_graph, o, samples);
+  auto q = ConvertInt16x8(float_graph, input_elements);
   ASSERT_TRUE(q.ok()) << q.status().message();
   const ir::Op* op = FindOp(*q, type);
   ASSERT_NE(op, nullptr);
