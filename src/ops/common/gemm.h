@@ -179,18 +179,11 @@ void RequantPortable(const int32_t* acc, int acc_stride, int rows, int cols, con
 // A GEMM of fewer multiply-adds than MinParallelMacs() (2^20 by default) runs on the calling thread: waking the
 // pool's workers costs tens of microseconds on a shared VM, more than half of such a GEMM (the Fashion-MNIST CNN
 // ran slower on 2 threads than on 1: 0.145 against 0.106 ms). Tests set it to 0 (ScopedAlwaysParallel) so that
-// their small shapes still run split.
+// their small shapes still run split (ops/testing/variant_test_util.h).
 inline int64_t& MinParallelMacs() {
   static int64_t min_macs = int64_t{1} << 20;
   return min_macs;
 }
-struct ScopedAlwaysParallel {
-  int64_t saved = MinParallelMacs();
-  ScopedAlwaysParallel() { MinParallelMacs() = 0; }
-  ~ScopedAlwaysParallel() { MinParallelMacs() = saved; }
-  ScopedAlwaysParallel(const ScopedAlwaysParallel&) = delete;
-  ScopedAlwaysParallel& operator=(const ScopedAlwaysParallel&) = delete;
-};
 struct Split {
   int tasks = 1, panel_groups = 1, block_groups = 1;
 };
@@ -328,9 +321,9 @@ void RunRowsInt8Weights(const Kernels& kern, const PackedQ& w, int m, int segmen
   });
 }
 
-// The panel loop of the quantized GEMM (int16-stored weights): prepare(m0, rows, panel) writes the int16 A operand
-// of one panel (kMrQ rows of 2 * k_pairs values, rows beyond `rows` 0) into `panel`, then every weight block of
-// the task runs over each chunk of prepared panels (ForEachChunk) and requantizes into out ([M][n]).
+// The panel loop of the quantized GEMM (int16- or int8-stored weights): prepare(m0, rows, panel) writes the int16
+// A operand of one panel (kMrQ rows of 2 * k_pairs values, rows beyond `rows` 0) into `panel`, then every weight
+// block of the task runs over each chunk of prepared panels (ForEachChunk) and requantizes into out ([M][n]).
 template <typename Prepare, typename Out>
 void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const QuantEpilogue& e, Prepare&& prepare,
                         int16_t* scratch_all, Out* out, ThreadPool* pool) {
@@ -362,11 +355,9 @@ void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const Quan
   });
 }
 
-// Whether RunQuantized / RunHybrid take the row-by-row matrix-vector path: one row, or int8-stored weights on an
-// ISA without int8-storage GEMM kernels.
-inline bool RowByRow(const Kernels& kern, const PackedQ& w, int m) {
-  return !w.data8.empty() && (m == 1 || kern.gemm_q8_requant == nullptr);
-}
+// Whether RunQuantized / RunHybrid take the row-by-row matrix-vector path: one row of int8-stored weights
+// (Int8Storage stores multi-row layers as int8 only where the ISA has the int8-storage GEMM kernels).
+inline bool RowByRow(const PackedQ& w, int m) { return m == 1 && !w.data8.empty(); }
 
 // Quantized GEMM over M rows: fill(m0, rows, src) sets src[r][s] for the panel's rows; the panel is converted to
 // int16 with `input_offset` added (padding 0). scratch: QuantizedScratchPerThread(w) for each thread of `pool`
@@ -376,7 +367,7 @@ template <typename In = void, typename Fill, typename Out>
 void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int32_t input_offset,
                   const QuantEpilogue& e, Fill&& fill, int16_t* scratch_all, Out* out, ThreadPool* pool) {
   using T = std::conditional_t<std::is_void_v<In>, Out, In>;
-  if (RowByRow(kern, w, m)) {
+  if (RowByRow(w, m)) {
     RunRowsInt8Weights<T>(
         kern, w, m, segments, seg_len, fill, [&](int) { return input_offset; }, scratch_all, pool,
         [&](int r, int b, const int32_t* acc) {
@@ -408,7 +399,7 @@ void RunQuantizedDense(const Kernels& kern, const PackedQ& w, int m, const T* ro
   auto fill = [&](int m0, int n_rows, const T* (*src)[kMaxSegments]) {
     for (int r = 0; r < n_rows; ++r) src[r][0] = rows + static_cast<size_t>(m0 + r) * k;
   };
-  if (RowByRow(kern, w, m) || k % 2 != 0) {
+  if (RowByRow(w, m) || k % 2 != 0) {
     RunQuantized(kern, w, m, 1, k, input_offset, e, fill, scratch_all, out, pool);
     return;
   }
@@ -435,7 +426,7 @@ template <typename Fill>
 void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int seg_len, int rows_per_group,
                const int32_t* zero_point, const float* scaling_factor, const HybridEpilogue& e, Fill&& fill,
                int16_t* scratch_all, float* out, ThreadPool* pool) {
-  if (RowByRow(kern, w, m)) {
+  if (RowByRow(w, m)) {
     RunRowsInt8Weights<int8_t>(
         kern, w, m, segments, seg_len, fill, [&](int r) { return -zero_point[r / rows_per_group]; }, scratch_all,
         pool, [&](int r, int b, const int32_t* acc) {
@@ -516,7 +507,8 @@ template <typename Fill>
 void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int seg_len, float lo, float hi,
               bool direct, Fill&& fill, float* scratch_all, float* out, ThreadPool* pool) {
   if (m == 1) {
-    ForEachTask(SplitWork(1, w.blocks, pool, int64_t{w.n} * w.k), 1, w.blocks, pool, [&](int, int, int b_begin, int b_end, int thread) {
+    const Split sp = SplitWork(1, w.blocks, pool, int64_t{w.n} * w.k);
+    ForEachTask(sp, 1, w.blocks, pool, [&](int, int, int b_begin, int b_end, int thread) {
       const float* src[kMrF][kMaxSegments];
       fill(0, 1, src);
       const float* row = src[0][0];

@@ -400,19 +400,18 @@ void GemmQDequant(int k_pairs, const int16_t* a, int lda, const W* b, int rows, 
 // per step into separate accumulators, summed at the end (wrapping addition is associative, so exact).
 void GemvQ(int k_pairs, const int16_t* a, const int8_t* b, int32_t* acc) {
   __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
-  auto widen = [](const int8_t* p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); };
   int p = 0;
   for (; p + 2 <= k_pairs; p += 2, b += 64) {
     const __m256i x0 = Broadcast2(a + 2 * p), x1 = Broadcast2(a + 2 * p + 2);
-    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(x0, widen(b)));
-    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(x0, widen(b + 16)));
-    c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(x1, widen(b + 32)));
-    c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(x1, widen(b + 48)));
+    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(x0, LoadWeights(b)));
+    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(x0, LoadWeights(b + 16)));
+    c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(x1, LoadWeights(b + 32)));
+    c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(x1, LoadWeights(b + 48)));
   }
   if (p < k_pairs) {
     const __m256i x0 = Broadcast2(a + 2 * p);
-    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(x0, widen(b)));
-    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(x0, widen(b + 16)));
+    c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(x0, LoadWeights(b)));
+    c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(x0, LoadWeights(b + 16)));
   }
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), _mm256_add_epi32(c0, c2));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 8), _mm256_add_epi32(c1, c3));

@@ -22,9 +22,9 @@
 // gemm::kMaxSegments taps): an im2col GEMM over ops/common/gemm.h with the filter packed at prepare time for the
 // ISA selected then (1x1 filters read the input rows in place; KxK filters over few input channels read a
 // zero-bordered copy of the input, int8/uint8 widened to int16, in place where the ISA has segmented kernels).
-// int8/uint8 results are bit-exact with the reference; float results are within gemm::kF32Tolerance. Hybrid: the input is quantized by ops/common/hybrid.h,
-// the int8 GEMM sums equal the reference's and gemm::HybridEpilogue scales them in the reference's order, so the
-// results are bit-exact with the reference too.
+// int8/uint8 results are bit-exact with the reference; float results are within gemm::kF32Tolerance. Hybrid: the
+// input is quantized by ops/common/hybrid.h, the int8 GEMM sums equal the reference's and gemm::HybridEpilogue
+// scales them in the reference's order, so the results are bit-exact with the reference too.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -349,31 +349,42 @@ void FillIm2colRows(const Conv2DState& s, const T* input, int m0, int rows, cons
   }
 }
 
-// Writes input + input_offset into the interior of s.padded (its border stays 0 from prepare: padding taps
-// contribute 0, as the reference's skipped taps do). Input rows and columns no window reads are left out.
+// Writes the input into the interior of the padded image (its border stays 0 from prepare: padding taps contribute
+// 0, as the reference's skipped taps do): int8/uint8 widened with the input offset into s.padded, float copied into
+// s.padded_f. Input rows and columns no window reads are left out.
 template <typename T>
-void WidenIntoPadded(Conv2DState& s, const T* input) {
+void CopyIntoPadded(Conv2DState& s, const T* input) {
   const int c = s.input_depth;
   const int cols = std::min(s.input_width, s.padded_w - s.pad_width);
   const int rows = std::min(s.input_height, s.padded_h - s.pad_height);
   for (int b = 0; b < s.batches; ++b) {
     for (int y = 0; y < rows; ++y) {
       const T* src = input + ((static_cast<size_t>(b) * s.input_height + y) * s.input_width) * c;
-      int16_t* dst = s.padded.data() +
-                     ((static_cast<size_t>(b) * s.padded_h + y + s.pad_height) * s.padded_w + s.pad_width) * c;
-      if constexpr (std::is_same_v<T, uint8_t>) {
-        s.fast->widen_u8(src, cols * c, s.quant.input_offset, dst);
+      const size_t dst = ((static_cast<size_t>(b) * s.padded_h + y + s.pad_height) * s.padded_w + s.pad_width) * c;
+      if constexpr (std::is_same_v<T, float>) {
+        std::memcpy(s.padded_f.data() + dst, src, sizeof(float) * static_cast<size_t>(cols) * c);
+      } else if constexpr (std::is_same_v<T, uint8_t>) {
+        s.fast->widen_u8(src, cols * c, s.quant.input_offset, s.padded.data() + dst);
       } else {
-        s.fast->widen_s8(src, cols * c, s.quant.input_offset, dst);
+        s.fast->widen_s8(src, cols * c, s.quant.input_offset, s.padded.data() + dst);
       }
     }
   }
 }
 
+// Where output pixel `pixel`'s window starts in a padded image (s.padded or s.padded_f).
+template <typename T>
+const T* PaddedOrigin(const Conv2DState& s, const T* padded, int pixel) {
+  const int ox = pixel % s.output_width, t = pixel / s.output_width;
+  const int oy = t % s.output_height, b = t / s.output_height;
+  return padded + ((static_cast<size_t>(b) * s.padded_h + static_cast<size_t>(oy) * s.stride_height) * s.padded_w +
+                   static_cast<size_t>(ox) * s.stride_width) * s.input_depth;
+}
+
 // The padded-input path: row m's runs are the filter rows of its window in s.padded.
 template <typename T>
 void EvalPaddedQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* pool) {
-  WidenIntoPadded(s, input);
+  CopyIntoPadded(s, input);
   const gemm::QuantEpilogue e{&s.quant, std::is_same_v<T, uint8_t>};
   const int c = s.input_depth;
   const size_t row_step = static_cast<size_t>(s.dilation_height) * s.padded_w * c;
@@ -382,11 +393,7 @@ void EvalPaddedQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* 
       /*input_offset=*/0, e,
       [&](int m0, int rows, const int16_t* (*src)[gemm::kMaxSegments]) {
         for (int r = 0; r < rows; ++r) {
-          const int m = m0 + r;
-          const int ox = m % s.output_width, t = m / s.output_width;
-          const int oy = t % s.output_height, b = t / s.output_height;
-          const int16_t* p = s.padded.data() + ((static_cast<size_t>(b) * s.padded_h + oy * s.stride_height) *
-                                                    s.padded_w + static_cast<size_t>(ox) * s.stride_width) * c;
+          const int16_t* p = PaddedOrigin(s, s.padded.data(), m0 + r);
           for (int fy = 0; fy < s.filter_height; ++fy) src[r][fy] = p + fy * row_step;
         }
       },
@@ -428,77 +435,59 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
       s.scratch_q.data(), output, pool);
 }
 
-// Where output pixel `pixel`'s window starts in a padded image (s.padded or s.padded_f).
-template <typename T>
-const T* PaddedOrigin(const Conv2DState& s, const T* padded, int pixel) {
-  const int ox = pixel % s.output_width, t = pixel / s.output_width;
-  const int oy = t % s.output_height, b = t / s.output_height;
-  return padded + ((static_cast<size_t>(b) * s.padded_h + static_cast<size_t>(oy) * s.stride_height) * s.padded_w +
-                   static_cast<size_t>(ox) * s.stride_width) * s.input_depth;
+// The in-place padded paths: panels of kMr output pixels split over the pool; per panel the window origins of its
+// pixels in `padded` (a tail panel repeats its last pixel), then tile(rows, m0, n_rows, block) for every weight
+// block of the task. macs_per_pixel: N * K of the GEMM.
+template <int kMr, typename T, typename Tile>
+void ForEachPaddedPanel(const Conv2DState& s, const T* padded, int blocks, int64_t macs_per_pixel, ThreadPool* pool,
+                        Tile&& tile) {
+  const int m = s.batches * s.output_height * s.output_width;
+  const int panels = (m + kMr - 1) / kMr;
+  gemm::ForEachTask(gemm::SplitWork(panels, blocks, pool, m * macs_per_pixel), panels, blocks, pool,
+                    [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
+                      const T* rows[kMr];
+                      for (int panel = p_begin; panel < p_end; ++panel) {
+                        const int m0 = panel * kMr;
+                        const int n_rows = std::min(kMr, m - m0);
+                        for (int r = 0; r < kMr; ++r)
+                          rows[r] = PaddedOrigin(s, padded, m0 + std::min(r, n_rows - 1));
+                        for (int b = b_begin; b < b_end; ++b) tile(rows, m0, n_rows, b);
+                      }
+                    });
 }
 
-// The int8 padded path read in place (Conv2DState::segmented_q): panels of gemm::kMrQ output pixels.
+// The int8 padded path read in place (Conv2DState::segmented_q).
 void EvalSegmentedQuantized(Conv2DState& s, const int8_t* input, int8_t* output, ThreadPool* pool) {
-  WidenIntoPadded(s, input);
+  CopyIntoPadded(s, input);
   const gemm::QuantEpilogue e{&s.quant, false};
   const gemm::PackedQ& w = s.packed_q;
-  const int m = s.batches * s.output_height * s.output_width;
-  const int panels = (m + gemm::kMrQ - 1) / gemm::kMrQ;
   const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * s.input_depth;
   const int seg_pairs = s.padded_fw * s.input_depth / 2;
-  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k), panels, w.blocks, pool,
-                    [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
-                      const int16_t* row[gemm::kMrQ];
-                      for (int panel = p_begin; panel < p_end; ++panel) {
-                        const int m0 = panel * gemm::kMrQ;
-                        const int n_rows = std::min(gemm::kMrQ, m - m0);
-                        for (int r = 0; r < gemm::kMrQ; ++r)
-                          row[r] = PaddedOrigin(s, s.padded.data(), m0 + std::min(r, n_rows - 1));
-                        for (int b = b_begin; b < b_end; ++b) {
-                          const int c0 = b * gemm::kNr;
-                          s.fast->gemm_q8_seg_requant(
-                              s.filter_height, seg_pairs, row_step, row,
-                              w.data8.data() + static_cast<size_t>(b) * w.k_pairs * gemm::kNr * 2, n_rows,
-                              std::min(gemm::kNr, w.n - c0), w.bias.data() + c0, c0, e,
-                              reinterpret_cast<uint8_t*>(output) + static_cast<size_t>(m0) * w.n + c0, w.n);
-                        }
-                      }
-                    });
+  ForEachPaddedPanel<gemm::kMrQ>(
+      s, s.padded.data(), w.blocks, int64_t{w.n} * w.k, pool,
+      [&](const int16_t* const* rows, int m0, int n_rows, int b) {
+        const int c0 = b * gemm::kNr;
+        s.fast->gemm_q8_seg_requant(s.filter_height, seg_pairs, row_step, rows,
+                                    w.data8.data() + static_cast<size_t>(b) * w.k_pairs * gemm::kNr * 2, n_rows,
+                                    std::min(gemm::kNr, w.n - c0), w.bias.data() + c0, c0, e,
+                                    reinterpret_cast<uint8_t*>(output) + static_cast<size_t>(m0) * w.n + c0, w.n);
+      });
 }
 
-// The float padded-input path: the input copied into s.padded_f's interior (its border stays 0 from prepare), then
-// panels of gemm::kMrF output pixels whose filter rows are read in place (gemm::Kernels::gemm_f_seg).
+// The float padded path (Conv2DState::segmented): filter rows read in place by gemm::Kernels::gemm_f_seg.
 void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
-  const int c = s.input_depth;
-  const int cols = std::min(s.input_width, s.padded_w - s.pad_width);
-  const int rows = std::min(s.input_height, s.padded_h - s.pad_height);
-  for (int b = 0; b < s.batches; ++b)
-    for (int y = 0; y < rows; ++y)
-      std::memcpy(s.padded_f.data() +
-                      ((static_cast<size_t>(b) * s.padded_h + y + s.pad_height) * s.padded_w + s.pad_width) * c,
-                  input + ((static_cast<size_t>(b) * s.input_height + y) * s.input_width) * c,
-                  sizeof(float) * static_cast<size_t>(cols) * c);
+  CopyIntoPadded(s, input);
   const gemm::PackedF& w = s.packed_f;
-  const int m = s.batches * s.output_height * s.output_width;
-  const int panels = (m + gemm::kMrF - 1) / gemm::kMrF;
-  const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * c;
-  auto origin = [&](int pixel) { return PaddedOrigin(s, s.padded_f.data(), pixel); };
-  gemm::ForEachTask(gemm::SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k), panels, w.blocks, pool,
-                    [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
-                      const float* row[gemm::kMrF];
-                      for (int panel = p_begin; panel < p_end; ++panel) {
-                        const int m0 = panel * gemm::kMrF;
-                        const int n_rows = std::min(gemm::kMrF, m - m0);
-                        for (int r = 0; r < gemm::kMrF; ++r) row[r] = origin(m0 + std::min(r, n_rows - 1));
-                        for (int b = b_begin; b < b_end; ++b) {
-                          const int c0 = b * gemm::kNr;
-                          s.fast->gemm_f_seg(s.filter_height, s.filter_width * c, row_step, row,
-                                      w.data.data() + static_cast<size_t>(b) * w.k * gemm::kNr, w.bias.data() + c0,
-                                      s.float_activation_min, s.float_activation_max, n_rows,
-                                      std::min(gemm::kNr, w.n - c0), output + static_cast<size_t>(m0) * w.n + c0, w.n);
-                        }
-                      }
-                    });
+  const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * s.input_depth;
+  ForEachPaddedPanel<gemm::kMrF>(
+      s, s.padded_f.data(), w.blocks, int64_t{w.n} * w.k, pool,
+      [&](const float* const* rows, int m0, int n_rows, int b) {
+        const int c0 = b * gemm::kNr;
+        s.fast->gemm_f_seg(s.filter_height, s.filter_width * s.input_depth, row_step, rows,
+                           w.data.data() + static_cast<size_t>(b) * w.k * gemm::kNr, w.bias.data() + c0,
+                           s.float_activation_min, s.float_activation_max, n_rows, std::min(gemm::kNr, w.n - c0),
+                           output + static_cast<size_t>(m0) * w.n + c0, w.n);
+      });
 }
 
 void EvalFastFloat(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {

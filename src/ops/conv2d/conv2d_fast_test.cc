@@ -196,7 +196,7 @@ TEST(Conv2DVariants, EveryAvailableIsaIsListed) {
 // depend on the split.
 TEST(Conv2DVariants, ThreadedMatchesReference) {
   ThreadPool pool(3);
-  const gemm::ScopedAlwaysParallel split_small_shapes;
+  const testing::ScopedAlwaysParallel split_small_shapes;
   const Isa isa = AvailableIsas().back();
   uint32_t seed = 5000;
   for (const Case& c : Cases()) {

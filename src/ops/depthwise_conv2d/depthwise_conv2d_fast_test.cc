@@ -173,7 +173,7 @@ TEST(DepthwiseConv2DVariants, FloatWithinTolerance) {
 // depend on the split.
 TEST(DepthwiseConv2DVariants, ThreadedMatchesReference) {
   ThreadPool pool(3);
-  const gemm::ScopedAlwaysParallel split_small_shapes;
+  const testing::ScopedAlwaysParallel split_small_shapes;
   const Isa isa = AvailableIsas().back();
   uint32_t seed = 5000;
   for (const Case& c : Cases()) {

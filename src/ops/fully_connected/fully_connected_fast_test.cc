@@ -157,7 +157,7 @@ TEST(FullyConnectedVariants, FloatWithinTolerance) {
 // depend on the split.
 TEST(FullyConnectedVariants, ThreadedMatchesReference) {
   ThreadPool pool(3);
-  const gemm::ScopedAlwaysParallel split_small_shapes;
+  const testing::ScopedAlwaysParallel split_small_shapes;
   const Isa isa = AvailableIsas().back();
   uint32_t seed = 5000;
   for (const Case& c : Cases()) {

@@ -11,12 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "ops/common/gemm.h"
 #include "ops/common/isa.h"
 #include "ops/testing/op_test_util.h"
 
 namespace liteopt::ops::testing {
 
 inline std::string IsaLabel(Isa isa) { return IsaName(isa); }
+
+// While alive, every GEMM and depthwise layer splits over the pool however small (gemm::MinParallelMacs), so that
+// the threaded sweeps' small shapes run on several threads.
+struct ScopedAlwaysParallel {
+  int64_t saved = gemm::MinParallelMacs();
+  ScopedAlwaysParallel() { gemm::MinParallelMacs() = 0; }
+  ~ScopedAlwaysParallel() { gemm::MinParallelMacs() = saved; }
+  ScopedAlwaysParallel(const ScopedAlwaysParallel&) = delete;
+  ScopedAlwaysParallel& operator=(const ScopedAlwaysParallel&) = delete;
+};
 
 // Quantization parameters that spread an op's outputs over the int8/uint8 range (some saturate): the output scale
 // is about the accumulator's standard deviation over 40 steps for `taps` products of ~70 x ~70.
