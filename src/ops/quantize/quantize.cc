@@ -13,11 +13,13 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "base/fp16.h"
 #include "base/quant_math.h"
 #include "ops/common/op_checks.h"
 #include "ops/common/xnnpack_compat.h"
+#include "ops/quantize/quantize_fast.h"
 
 namespace liteopt::ops {
 namespace {
@@ -94,6 +96,8 @@ struct QuantizeState : OpState {
   int32_t qmin = 0, qmax = 0;
   bool use_xnn = false;  // float -> 8-bit per tensor
   float inv_scale = 0.0f;
+  // Optimized path (not ctx.reference) for use_xnn with a float input: quantize_fast's loops for the selected ISA.
+  const quantize_fast::Kernels* fast = nullptr;
   // Requantization.
   int32_t input_zero_point = 0, output_zero_point = 0;
   int32_t multiplier = 0;
@@ -123,6 +127,7 @@ Status PrepareQuantize(KernelContext& ctx) {
     s->use_xnn = ctx.numerics == Numerics::kTfliteRuntime && out.dtype != DType::kInt16 && s->axis.channels == 1 &&
                  out.quant->scale.size() == 1;
     s->inv_scale = 1.0f / s->axis.scale[0];
+    if (s->use_xnn && !ctx.reference) s->fast = &quantize_fast::KernelsFor(SelectedIsa());
   } else {
     if (in.dtype == DType::kInt16) {
       LITEOPT_RETURN_IF_ERROR(CheckDType(ctx, out, {DType::kInt8, DType::kInt16}, "output"));
@@ -154,6 +159,14 @@ template <typename Out>
 void QuantizeFloat(const QuantizeState& s, const float* x, Out* y, int64_t n) {
   const AxisParams& a = s.axis;
   if (s.use_xnn) {
+    if constexpr (sizeof(Out) == 1) {
+      if (s.fast) {
+        const quantize_fast::FloatParams p = {s.inv_scale, a.zero_point[0], s.qmin, s.qmax};
+        if constexpr (std::is_same_v<Out, int8_t>) s.fast->f32_to_s8(p, x, y, n);
+        else s.fast->f32_to_u8(p, x, y, n);
+        return;
+      }
+    }
     for (int64_t i = 0; i < n; ++i)
       y[i] = static_cast<Out>(xnn::QuantizeFloat(x[i], s.inv_scale, a.zero_point[0], s.qmin, s.qmax));
     return;
