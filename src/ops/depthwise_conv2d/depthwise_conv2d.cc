@@ -97,6 +97,18 @@ void PrepareFast(const KernelContext& ctx, const TensorRef& filter, const Tensor
     p.row_acc.assign(static_cast<size_t>(s->output_width) * channels * threads, 0);
     if (depthwise::WidensRows(isa))
       p.widened.assign(static_cast<size_t>(s->filter_height) * depthwise::WidenedWidth(*s) * channels * threads, 0);
+    if (depthwise::UsesRowPairs3x3(*s, isa)) {
+      // Taps (fy, fx) = t / 3, t % 3 into pair (fy < 2 ? fx : 3 + fx / 2), element (fy < 2 ? fy : fx % 2).
+      p.filter_pairs3x3.assign(static_cast<size_t>(5) * channels * 2, 0);
+      for (int t = 0; t < 9; ++t) {
+        const int fy = t / 3, fx = t % 3;
+        const int pair = fy < 2 ? fx : 3 + fx / 2, element = fy < 2 ? fy : fx % 2;
+        for (int c = 0; c < channels; ++c)
+          p.filter_pairs3x3[static_cast<size_t>(pair) * channels * 2 + depthwise::PairSlot(c, channels) + element] =
+              static_cast<int16_t>(p.filter_q[static_cast<size_t>(t) * channels + c]);
+      }
+      p.row_pairs.assign(static_cast<size_t>(4) * depthwise::WidenedWidth(*s) * channels * threads, 0);
+    }
     if (s->kind == conv::Kind::kHybrid) {
       PrepareFastHybrid(bias, threads, s);
     } else {

@@ -47,10 +47,23 @@ struct FastParams {
   // WidensRows(isa), quantized and hybrid: per thread, the filter_height input rows of one output row widened to
   // int16 with the input offset added, padding columns and rows 0: [filter_height][WidenedWidth(g)][channels].
   std::vector<int16_t> widened;
+  // UsesRowPairs3x3(g, isa): the 3x3 filter re-paired for the AVX2 row-pair loop (Rows3x3Q): pair j < 3 holds taps
+  // (0, j) and (1, j), pair 3 taps (2, 0) and (2, 1), pair 4 tap (2, 2) and 0; [5][channels][2] in PairSlot order.
+  std::vector<int16_t> filter_pairs3x3;
+  // Per thread, the row pairs that loop reads: [2][WidenedWidth(g)][channels][2], the first holding widened rows
+  // 0 and 1 interleaved channel by channel (pixel x), the second row 2 at pixel x and x + 1 (0 past the row's end).
+  std::vector<int16_t> row_pairs;
 };
 
 // Whether the kernels of `isa` widen the input rows of quantized and hybrid ops (FastParams::widened needed).
 inline bool WidensRows(Isa isa) { return isa == Isa::kAvx2 || isa == Isa::kNeon || isa == Isa::kNeonDot; }
+
+// Whether the quantized and hybrid kernels of `isa` run the row-pair loop for this geometry (AVX2: a 3x3 filter,
+// no dilation, at least one whole block of 16 channels).
+inline bool UsesRowPairs3x3(const conv::Geometry2D& g, Isa isa) {
+  return isa == Isa::kAvx2 && g.filter_height == 3 && g.filter_width == 3 && g.dilation_height == 1 &&
+         g.dilation_width == 1 && g.output_depth >= 16;
+}
 
 // Columns of a widened input row: every column the output row's windows touch, padding included.
 inline int WidenedWidth(const conv::Geometry2D& g) {

@@ -306,9 +306,10 @@ void ForRows(const FastParams& p, Body&& body) {
 // are then widened once instead of once per output row (stride 1: a third of the widening of a 3x3 filter).
 struct WidenedRows {
   static constexpr int kMaxSlots = 64;
-  int16_t* data = nullptr;  // nullptr where the ISA does not widen (see WidensRows)
+  int16_t* data = nullptr;       // nullptr where the ISA does not widen (see WidensRows)
+  int16_t* row_pairs = nullptr;  // this thread's FastParams::row_pairs (UsesRowPairs3x3), else nullptr
   int batch[kMaxSlots], y[kMaxSlots];
-  explicit WidenedRows(int16_t* d) : data(d) {
+  WidenedRows(int16_t* d, int16_t* pairs) : data(d), row_pairs(pairs) {
     for (int i = 0; i < kMaxSlots; ++i) batch[i] = -1;
   }
 };
@@ -346,6 +347,68 @@ void WidenWindowRows(const conv::Geometry2D& g, const T* input, int b, int oy, i
   }
 }
 
+#if defined(__AVX2__)
+// UsesRowPairs3x3: the whole blocks of 16 channels of one output row, from the widened input rows r0, r1, r2 of its
+// window. Rows 0 and 1 are interleaved channel by channel (vpunpck{l,h}wd, PairSlot's order) into `pairs`, so taps
+// (0, fx) and (1, fx) are one vpmaddwd on one load; row 2 is interleaved with itself one pixel on, so taps (2, 0) and
+// (2, 1) are one more and tap (2, 2) pairs with a 0 filter value. Five vpmaddwd per 8 channels and no shuffles per
+// pixel, against AccumulatePairs16's two loads and two shuffles per tap pair; the 10 filter vectors of a block stay in
+// registers across the row. Exact (|products| <= 255 * 255, wrapping int32 sums like the reference's).
+inline void Rows3x3Q(const FastParams& p, const int16_t* r0, const int16_t* r1, const int16_t* r2, int16_t* pairs,
+                     uint32_t* acc_row) {
+  const conv::Geometry2D& g = p.g;
+  const int channels = g.output_depth, blocks_end = channels & ~15, stride = g.stride_width;
+  const int ww = WidenedWidth(g);
+  const size_t pixel = static_cast<size_t>(channels) * 2;  // int16 values per pixel of a row pair
+  int16_t* p01 = pairs;
+  int16_t* p22 = pairs + static_cast<size_t>(ww) * pixel;
+  auto load = [](const int16_t* a) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)); };
+  auto store = [](int16_t* a, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(a), v); };
+  for (int x = 0; x < ww; ++x) {
+    const size_t at = static_cast<size_t>(x) * channels;
+    // p22 is read at the window origins ox * stride and 2 further on.
+    const bool p22_read = stride == 1 || x % stride == 0 || (x >= 2 && (x - 2) % stride == 0);
+    for (int c0 = 0; c0 < blocks_end; c0 += 16) {
+      const __m256i a = load(r0 + at + c0), b = load(r1 + at + c0);
+      int16_t* d01 = p01 + (at + c0) * 2;
+      store(d01, _mm256_unpacklo_epi16(a, b));
+      store(d01 + 16, _mm256_unpackhi_epi16(a, b));
+      if (p22_read) {
+        const __m256i c = load(r2 + at + c0);
+        const __m256i n = x + 1 < ww ? load(r2 + at + channels + c0) : _mm256_setzero_si256();
+        int16_t* d22 = p22 + (at + c0) * 2;
+        store(d22, _mm256_unpacklo_epi16(c, n));
+        store(d22 + 16, _mm256_unpackhi_epi16(c, n));
+      }
+    }
+  }
+  const int16_t* w = p.filter_pairs3x3.data();
+  const size_t step = static_cast<size_t>(stride) * pixel;  // one output pixel on
+  for (int c0 = 0; c0 < blocks_end; c0 += 16) {
+    auto weight = [&](int pair, int half) { return load(w + (static_cast<size_t>(pair) * channels + c0) * 2 + 16 * half); };
+    const __m256i w0l = weight(0, 0), w0h = weight(0, 1), w1l = weight(1, 0), w1h = weight(1, 1), w2l = weight(2, 0),
+                  w2h = weight(2, 1), w3l = weight(3, 0), w3h = weight(3, 1), w4l = weight(4, 0), w4h = weight(4, 1);
+    const int16_t* a = p01 + static_cast<size_t>(c0) * 2;
+    const int16_t* b = p22 + static_cast<size_t>(c0) * 2;
+    uint32_t* acc = acc_row + c0;
+    for (int ox = 0; ox < g.output_width; ++ox, a += step, b += step, acc += channels) {
+      __m256i lo = _mm256_madd_epi16(load(a), w0l);
+      __m256i hi = _mm256_madd_epi16(load(a + 16), w0h);
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(load(a + pixel), w1l));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(load(a + pixel + 16), w1h));
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(load(a + 2 * pixel), w2l));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(load(a + 2 * pixel + 16), w2h));
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(load(b), w3l));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(load(b + 16), w3h));
+      lo = _mm256_add_epi32(lo, _mm256_madd_epi16(load(b + 2 * pixel), w4l));
+      hi = _mm256_add_epi32(hi, _mm256_madd_epi16(load(b + 2 * pixel + 16), w4h));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(acc + 8), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+  }
+}
+#endif
+
 template <typename T>
 void AccumulateRow(const FastParams& p, const T* input, const T* /*pad*/, int32_t input_offset, int row,
                    int32_t* row_acc, WidenedRows& rows) {
@@ -365,11 +428,20 @@ void AccumulateRow(const FastParams& p, const T* input, const T* /*pad*/, int32_
   offset[taps] = offset[0];  // the partner of an odd last tap: its filter pair holds 0
   const int16_t* in[65];
   uint32_t* acc_row = reinterpret_cast<uint32_t*>(row_acc);
+  int c_begin = 0;  // the channels the loop below leaves to Rows3x3Q
+#if defined(__AVX2__)
+  if (rows.row_pairs != nullptr) {
+    Rows3x3Q(p, widened + slot_of[0] * row_elems, widened + slot_of[1] * row_elems, widened + slot_of[2] * row_elems,
+             rows.row_pairs, acc_row);
+    c_begin = channels & ~15;
+    if (c_begin == channels) return;
+  }
+#endif
   for (int ox = 0; ox < g.output_width; ++ox) {
     const int16_t* base = widened + static_cast<size_t>(ox) * g.stride_width * channels;
     for (int t = 0; t <= taps; ++t) in[t] = base + offset[t];
     uint32_t* acc = acc_row + static_cast<size_t>(ox) * channels;
-    int c0 = 0;
+    int c0 = c_begin;
     for (; c0 + kBlock <= channels; c0 += kBlock)
       AccumulatePairs16(in, pairs, p.filter_pairs.data(), channels, c0, acc + c0);
     if (c0 + 8 <= channels) {
@@ -425,6 +497,13 @@ inline int16_t* WidenedFor(FastParams& p, int thread) {
   return p.widened.data() + static_cast<size_t>(thread) * per_thread;
 }
 
+// This thread's row pairs (UsesRowPairs3x3; nullptr otherwise).
+inline int16_t* RowPairsFor(FastParams& p, int thread) {
+  if (p.row_pairs.empty()) return nullptr;
+  const size_t per_thread = static_cast<size_t>(4) * WidenedWidth(p.g) * p.g.output_depth;
+  return p.row_pairs.data() + static_cast<size_t>(thread) * per_thread;
+}
+
 template <typename T>
 void RunQuantized(FastParams& p, const T* input, T* output) {
   const conv::Geometry2D& g = p.g;
@@ -433,7 +512,7 @@ void RunQuantized(FastParams& p, const T* input, T* output) {
   const T* pad = reinterpret_cast<const T*>(p.pad_row.data());
   ForRows(p, [&](int row_begin, int row_end, int thread) {
     int32_t* row_acc = p.row_acc.data() + static_cast<size_t>(thread) * g.output_width * channels;
-    WidenedRows rows(WidenedFor(p, thread));
+    WidenedRows rows(WidenedFor(p, thread), RowPairsFor(p, thread));
     for (int row = row_begin; row < row_end; ++row) {
       AccumulateRow(p, input, pad, p.input_offset, row, row_acc, rows);
       T* out = output + static_cast<size_t>(row) * g.output_width * channels;
@@ -456,7 +535,7 @@ void RunHybrid(FastParams& p, const int8_t* input, const int32_t* zero_points, c
   ForRows(p, [&](int row_begin, int row_end, int thread) {
     int32_t* row_acc = p.row_acc.data() + static_cast<size_t>(thread) * g.output_width * channels;
     float* row_scale = p.row_scale.data() + static_cast<size_t>(thread) * g.output_width;
-    WidenedRows rows(WidenedFor(p, thread));
+    WidenedRows rows(WidenedFor(p, thread), RowPairsFor(p, thread));
     for (int row = row_begin; row < row_end; ++row) {
       const int b = row / g.output_height;
       for (int ox = 0; ox < g.output_width; ++ox) row_scale[ox] = scaling_factors[b];

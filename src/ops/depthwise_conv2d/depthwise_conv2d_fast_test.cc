@@ -70,6 +70,14 @@ std::vector<Case> Cases() {
   add(1, 14, 14, 32, 3, 3, 1, 1, 1, true, A::kRelu6, true, true);
   add(1, 14, 14, 64, 3, 3, 1, 2, 1, true, A::kRelu6, true, true);
   add(1, 7, 7, 128, 3, 3, 1, 1, 1, true, A::kRelu6, true, true);
+  // 3x3 without dilation and at least 16 channels (AVX2's row-pair loop, UsesRowPairs3x3): whole blocks with a tail
+  // of 8 and of 1..7 channels, strides 1, 2 and 3, odd and even widths, one-column images, VALID padding.
+  add(1, 9, 10, 40, 3, 3, 1, 1, 1, true, A::kRelu6, true, true);
+  add(1, 8, 9, 23, 3, 3, 1, 2, 1, true, A::kNone, true, true);
+  add(2, 11, 8, 16, 3, 3, 1, 2, 1, false, A::kRelu, false, true);
+  add(1, 10, 11, 48, 3, 3, 1, 3, 1, true, A::kNone, true, false);
+  add(1, 6, 1, 32, 3, 3, 1, 1, 1, true, A::kRelu6, true, true);
+  add(1, 5, 3, 16, 3, 3, 1, 1, 1, false, A::kNone, true, true);
   std::mt19937 rng(7);
   const A acts[] = {A::kNone, A::kRelu, A::kRelu6, A::kReluN1To1};
   for (int i = 0; i < 40; ++i) {
