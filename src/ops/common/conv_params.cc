@@ -103,7 +103,8 @@ void PerChannelMultipliers(float input_scale, const std::vector<float>& filter_s
 
 bool XnnpackRequantScales(float input_scale, const std::vector<float>& filter_scales, float output_scale,
                           int num_channels, std::vector<float>* scales) {
-  scales->assign(num_channels, 0.0f);
+  // Padded with zeros to a multiple of 16 (gemm::kNr): SIMD requantization reads whole blocks of 16 scales.
+  scales->assign((static_cast<size_t>(num_channels) + 15) / 16 * 16, 0.0f);
   const bool per_channel = filter_scales.size() > 1;
   for (int c = 0; c < num_channels; ++c) {
     const float scale = input_scale * (per_channel ? filter_scales[c] : filter_scales[0]) / output_scale;

@@ -170,7 +170,7 @@ struct QuantizedParams {
   std::vector<int> output_shift;           // per channel; positive = left shift
   int32_t output_activation_min = 0, output_activation_max = 0;
   bool xnnpack_requant = false;      // Numerics::kTfliteRuntime and XNNPACK would take the op
-  std::vector<float> xnnpack_scale;  // per channel
+  std::vector<float> xnnpack_scale;  // per channel, 0-padded to a multiple of 16
 };
 
 // How a kernel lays out and names its filter, for PrepareQuantized.

@@ -125,44 +125,62 @@ void WidenU8(const uint8_t* src, int n, int32_t offset, int16_t* dst) { Widen<tr
 // XNNPACK's fp32 requantization (conv::XnnpackRequantize) as the same IEEE single operations: convert (round to
 // nearest even), multiply, clamp, convert back under the default rounding mode (nearest even, as std::nearbyint),
 // add the zero point. The fixed-point formula falls back to the portable code.
+// The zero point is added after the narrowing to int16: the clamped values lie in [qmin - zp, qmax - zp], so the
+// narrowing is exact and the int16 sum lands in [qmin, qmax], as the int32 sum would.
 struct Fp32Requant {
   __m256 s0, s1, lo, hi;
-  __m256i bias0, bias1, zp;
-  bool uint8;
+  __m256i bias0, bias1, zp16;
 
-  Fp32Requant(const conv::QuantizedParams& p, const int32_t* bias, int cols, int c0, bool u8) : uint8(u8) {
+  // scale: conv::QuantizedParams::xnnpack_scale, padded to a multiple of kNr, so 16 values can be read at any block.
+  Fp32Requant(const conv::QuantizedParams& p, const int32_t* bias, int cols, int c0) {
     const float* scale = p.xnnpack_scale.data() + c0;
-    alignas(32) float scale16[16] = {};
-    alignas(32) int32_t bias16[16] = {};
-    if (cols < 16) {  // a partial block: copy, so that no load reads past the last channel
-      std::memcpy(scale16, scale, sizeof(float) * cols);
-      std::memcpy(bias16, bias, sizeof(int32_t) * cols);
-      scale = scale16;
-      bias = bias16;
-    }
     s0 = _mm256_loadu_ps(scale);
     s1 = _mm256_loadu_ps(scale + 8);
-    bias0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias));
-    bias1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8));
+    if (cols < 16) {  // a partial block: copy, so that no load reads past the last channel's bias
+      alignas(32) int32_t bias16[16];
+      std::memset(bias16, 0, sizeof(bias16));
+      std::memcpy(bias16, bias, sizeof(int32_t) * cols);
+      bias0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias16));
+      bias1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(bias16 + 8));
+    } else {
+      bias0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias));
+      bias1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8));
+    }
     lo = _mm256_set1_ps(static_cast<float>(p.output_activation_min - p.output_offset));
     hi = _mm256_set1_ps(static_cast<float>(p.output_activation_max - p.output_offset));
-    zp = _mm256_set1_epi32(p.output_offset);
+    zp16 = _mm256_set1_epi16(static_cast<int16_t>(p.output_offset));
   }
 
-  // 16 accumulators of one row -> 16 output bytes, `cols` of them stored.
-  void Row(__m256i v0, __m256i v1, int cols, uint8_t* o) const {
-    v0 = _mm256_add_epi32(v0, bias0);
-    v1 = _mm256_add_epi32(v1, bias1);
-    __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(v0), s0);
-    __m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(v1), s1);
+  // 16 accumulators of one row -> 16 int16 outputs, zero point added, 128-bit lanes [0-3 8-11 | 4-7 12-15].
+  __m256i Row16(__m256i v0, __m256i v1) const {
+    __m256 f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(v0, bias0)), s0);
+    __m256 f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(v1, bias1)), s1);
     f0 = _mm256_min_ps(_mm256_max_ps(f0, lo), hi);
     f1 = _mm256_min_ps(_mm256_max_ps(f1, lo), hi);
-    v0 = _mm256_add_epi32(_mm256_cvtps_epi32(f0), zp);
-    v1 = _mm256_add_epi32(_mm256_cvtps_epi32(f1), zp);
-    // int32 -> int16 (within range: no saturation), lanes back in order, then to 8 bits.
-    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v0, v1), 0xD8);
-    const __m128i wl = _mm256_castsi256_si128(w), wh = _mm256_extracti128_si256(w, 1);
-    const __m128i bytes = uint8 ? _mm_packus_epi16(wl, wh) : _mm_packs_epi16(wl, wh);
+    return _mm256_add_epi16(_mm256_packs_epi32(_mm256_cvtps_epi32(f0), _mm256_cvtps_epi32(f1)), zp16);
+  }
+
+  // Two rows' Row16 -> 32 bytes, row a's 16 then row b's, in channel order. The 8-bit pack interleaves the rows'
+  // 4-channel groups per lane (a0-3 a8-11 b0-3 b8-11 | a4-7 a12-15 b4-7 b12-15); one dword permute restores them.
+  template <bool kU8>
+  static __m256i Bytes(__m256i a, __m256i b) {
+    const __m256i packed = kU8 ? _mm256_packus_epi16(a, b) : _mm256_packs_epi16(a, b);
+    return _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  }
+
+  // Rows a and b, all 16 channels.
+  template <bool kU8>
+  void Store2(__m256i a0, __m256i a1, __m256i b0, __m256i b1, uint8_t* oa, uint8_t* ob) const {
+    const __m256i bytes = Bytes<kU8>(Row16(a0, a1), Row16(b0, b1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(oa), _mm256_castsi256_si128(bytes));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ob), _mm256_extracti128_si256(bytes, 1));
+  }
+
+  // One row, `cols` (<= 16) of its channels stored; nothing past o[cols - 1] is written.
+  template <bool kU8>
+  void Store1(__m256i v0, __m256i v1, int cols, uint8_t* o) const {
+    const __m256i r = Row16(v0, v1);
+    const __m128i bytes = _mm256_castsi256_si128(Bytes<kU8>(r, r));
     if (cols == 16) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), bytes);
     } else {
@@ -173,24 +191,58 @@ struct Fp32Requant {
   }
 };
 
+template <bool kU8>
+void RequantT(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
+              const QuantEpilogue& e, uint8_t* out, int out_stride) {
+  const Fp32Requant rq(*e.params, bias, cols, c0);
+  auto load = [](const int32_t* a) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)); };
+  int r = 0;
+  if (cols == 16) {
+    for (; r + 2 <= rows; r += 2) {
+      const int32_t* a = acc + static_cast<size_t>(r) * acc_stride;
+      const int32_t* b = a + acc_stride;
+      rq.Store2<kU8>(load(a), load(a + 8), load(b), load(b + 8), out + static_cast<size_t>(r) * out_stride,
+                     out + static_cast<size_t>(r + 1) * out_stride);
+    }
+  }
+  alignas(32) int32_t part[16] = {};  // a partial row, so that no load reads past acc's last row
+  for (; r < rows; ++r) {
+    const int32_t* a = acc + static_cast<size_t>(r) * acc_stride;
+    if (cols < 16) {
+      std::memcpy(part, a, sizeof(int32_t) * cols);
+      a = part;
+    }
+    rq.Store1<kU8>(load(a), load(a + 8), cols, out + static_cast<size_t>(r) * out_stride);
+  }
+}
+
 void Requant(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
              const QuantEpilogue& e, uint8_t* out, int out_stride) {
   if (!e.params->xnnpack_requant) {
     RequantPortable(acc, acc_stride, rows, cols, bias, c0, e, out, out_stride);
     return;
   }
-  const Fp32Requant rq(*e.params, bias, cols, c0, e.uint8);
-  alignas(32) int32_t part[16] = {};  // a partial row, so that no load reads past acc's last row
-  for (int r = 0; r < rows; ++r) {
-    const int32_t* a = acc + static_cast<size_t>(r) * acc_stride;
-    if (cols < 16) {
-      std::memcpy(part, a, sizeof(int32_t) * cols);
-      a = part;
-    }
-    rq.Row(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)),
-           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + 8)), cols,
-           out + static_cast<size_t>(r) * out_stride);
+  if (e.uint8) {
+    RequantT<true>(acc, acc_stride, rows, cols, bias, c0, e, out, out_stride);
+  } else {
+    RequantT<false>(acc, acc_stride, rows, cols, bias, c0, e, out, out_stride);
   }
+}
+
+template <bool kU8>
+void RequantTileT(const TileQ& t, int rows, int cols, const int32_t* bias, int c0, const QuantEpilogue& e,
+                  uint8_t* out, int out_stride) {
+  const Fp32Requant rq(*e.params, bias, cols, c0);
+  const size_t stride = static_cast<size_t>(out_stride);
+  if (rows == kMrQ && cols == 16) {
+    rq.Store2<kU8>(t.c00, t.c01, t.c10, t.c11, out, out + stride);
+    rq.Store2<kU8>(t.c20, t.c21, t.c30, t.c31, out + 2 * stride, out + 3 * stride);
+    return;
+  }
+  rq.Store1<kU8>(t.c00, t.c01, cols, out);
+  if (rows > 1) rq.Store1<kU8>(t.c10, t.c11, cols, out + stride);
+  if (rows > 2) rq.Store1<kU8>(t.c20, t.c21, cols, out + 2 * stride);
+  if (rows > 3) rq.Store1<kU8>(t.c30, t.c31, cols, out + 3 * stride);
 }
 
 // Requantizes `rows` x `cols` of a tile into out.
@@ -202,11 +254,11 @@ void RequantTile(const TileQ& t, int rows, int cols, const int32_t* bias, int c0
     RequantPortable(acc, kNr, rows, cols, bias, c0, e, out, out_stride);
     return;
   }
-  const Fp32Requant rq(*e.params, bias, cols, c0, e.uint8);
-  rq.Row(t.c00, t.c01, cols, out);
-  if (rows > 1) rq.Row(t.c10, t.c11, cols, out + out_stride);
-  if (rows > 2) rq.Row(t.c20, t.c21, cols, out + 2 * static_cast<size_t>(out_stride));
-  if (rows > 3) rq.Row(t.c30, t.c31, cols, out + 3 * static_cast<size_t>(out_stride));
+  if (e.uint8) {
+    RequantTileT<true>(t, rows, cols, bias, c0, e, out, out_stride);
+  } else {
+    RequantTileT<false>(t, rows, cols, bias, c0, e, out, out_stride);
+  }
 }
 
 template <typename W>

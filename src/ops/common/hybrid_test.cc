@@ -86,7 +86,9 @@ TEST(HybridQuantize, SpecialRowsMatchReference) {
       ref.Quantize(v.data(), asymmetric);
       hybrid::QuantizeRows(hybrid::KernelsFor(AvailableIsas().back()), v.data(), asymmetric, &fast);
       EXPECT_EQ(std::isnan(fast.scaling_factors[0]), std::isnan(ref.scaling_factors[0]));
-      if (!std::isnan(ref.scaling_factors[0])) EXPECT_EQ(fast.scaling_factors[0], ref.scaling_factors[0]);
+      if (!std::isnan(ref.scaling_factors[0])) {
+        EXPECT_EQ(fast.scaling_factors[0], ref.scaling_factors[0]);
+      }
       EXPECT_EQ(fast.zero_points[0], ref.zero_points[0]);
     }
   }
