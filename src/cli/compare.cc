@@ -22,6 +22,7 @@ struct CompareConfig {
   EvalFlags eval;
   std::string markdown, html, baseline;
   bool json = false;
+  int latency_rounds = 5;
 };
 
 // An output path must be writable before minutes of evaluation are spent, and must not be one of the models.
@@ -45,6 +46,7 @@ int RunCompare(const CompareConfig& cfg) {
     if (Status st = CheckOutputPath(out, cfg.models); !st.ok()) return Fail(st.message());
   eval::CompareOptions o;
   o.eval = cfg.eval.Options();
+  o.latency_rounds = cfg.latency_rounds;
   if (!cfg.baseline.empty()) {
     std::error_code ec;
     for (size_t i = 0; i < cfg.models.size() && o.baseline < 0; ++i)
@@ -89,6 +91,12 @@ Command AddCompareCommand(CLI::App& root) {
   app->add_option("--html", cfg->html,
                   "also write a self-contained HTML report (table and a plot of accuracy against size) to this file");
   app->add_flag("--json", cfg->json, "print one JSON object (models, baseline, hints) instead of the table");
+  app->add_option("--latency-rounds", cfg->latency_rounds,
+                  "time latency and images/s (1 thread) after the accuracy passes in this many interleaved rounds "
+                  "(every model in turn, 0.2 s each, on the first 8 test images), so that a change in the machine's "
+                  "speed affects every model alike; 0: each model's own accuracy pass")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   return {app, [cfg] { return RunCompare(*cfg); }};
 }
 

@@ -55,6 +55,14 @@ void CompareProgress::Attach(eval::CompareOptions* o) {
     if (!bar_) bar_ = std::make_unique<Progress>(label_, total, quiet_);
     bar_->Update(done);
   };
+  const int rounds = o->latency_rounds;
+  const double seconds = o->latency_round_seconds;
+  o->on_latency = [this, rounds, seconds](size_t count) {
+    Done();
+    if (!quiet_)
+      std::fprintf(stderr, "timing the %zu models: %d interleaved rounds of %.2f s each (about %.0f s)\n", count,
+                   rounds, seconds, static_cast<double>(count) * rounds * seconds);
+  };
 }
 
 void CompareProgress::Done() {
@@ -98,6 +106,9 @@ nlohmann::json EvalJson(const eval::EvalResult& r, bool details) {
   j["end_to_end_images_per_second"] = r.end_to_end_images_per_second;
   j["latency_ms"] = {{"p50", r.latency.p50_ms},   {"p90", r.latency.p90_ms}, {"p99", r.latency.p99_ms},
                      {"mean", r.latency.mean_ms}, {"min", r.latency.min_ms}, {"max", r.latency.max_ms}};
+  // How latency_ms and images_per_second were measured: over the accuracy pass, or in interleaved rounds.
+  j["latency_rounds"] = r.latency_rounds;
+  j["latency_runs"] = r.latency_rounds > 0 ? r.latency_runs : r.n;
   if (r.batched) {
     nlohmann::json b;
     b["images_per_second"] = r.batched->images_per_second;

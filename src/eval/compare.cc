@@ -1,5 +1,6 @@
 #include "eval/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -32,11 +33,15 @@ Result<CompareReport> Compare(const std::vector<std::string>& models, const Comp
   if (options.baseline >= static_cast<int>(models.size()))
     return InvalidArgument("baseline index " + std::to_string(options.baseline) + " is not one of the " +
                            std::to_string(models.size()) + " models");
+  if (options.latency_rounds < 0)
+    return InvalidArgument("latency rounds must be 0 or more, got " + std::to_string(options.latency_rounds));
   CompareReport report;
   report.data_csv = options.eval.data_csv;
+  EvalOptions eval = options.eval;
+  if (options.latency_rounds > 0) eval.keep_inputs = std::max<size_t>(1, options.latency_inputs);
   for (size_t i = 0; i < models.size(); ++i) {
     if (options.on_model) options.on_model(i, models.size(), models[i]);
-    auto r = Evaluate(models[i], options.eval);
+    auto r = Evaluate(models[i], eval);
     if (!r.ok()) return r.status();
     if (!report.rows.empty()) {
       const EvalResult& first = report.rows.front().result;
@@ -50,6 +55,14 @@ Result<CompareReport> Compare(const std::vector<std::string>& models, const Comp
     report.rows.push_back({std::move(*r), "", 0, 0, 0});
   }
   NameRows(&report.rows);
+  if (options.latency_rounds > 0) {
+    if (options.on_latency) options.on_latency(report.rows.size());
+    std::vector<EvalResult*> results;
+    for (CompareRow& row : report.rows) results.push_back(&row.result);
+    LITEOPT_RETURN_IF_ERROR(
+        MeasureLatencyInterleaved(results, eval, options.latency_rounds, options.latency_round_seconds));
+    for (CompareRow& row : report.rows) row.result.kept_inputs = {};
+  }
 
   if (options.baseline >= 0) {
     report.baseline = options.baseline;

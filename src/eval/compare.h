@@ -23,8 +23,16 @@ struct CompareOptions {
   int baseline = -1;  // index of the reference model; -1: the first float32 model, or the first model if none
   // An int8 (or other quantized) model losing more than this many points of top-1 gets a hint.
   double hint_drop_points = 1.0;
+  // Latency and images/s (batch 1, one thread) measured after the accuracy passes in this many interleaved rounds
+  // of `latency_round_seconds` per model (eval::MeasureLatencyInterleaved) on the first `latency_inputs` test
+  // images; 0 keeps each model's figures from its own accuracy pass.
+  int latency_rounds = 5;
+  double latency_round_seconds = 0.2;
+  size_t latency_inputs = 8;
   // Called before each model is evaluated, with (index, count, path).
   std::function<void(size_t, size_t, const std::string&)> on_model;
+  // Called once before the interleaved latency rounds, with the number of models.
+  std::function<void(size_t)> on_latency;
 };
 
 struct CompareRow {

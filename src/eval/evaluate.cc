@@ -366,8 +366,9 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
 
   // Inputs kept for the batched measurement: the first ones, up to 256 images or 64 MiB.
   const size_t sample_bytes = interp->input(0).bytes;
-  const size_t keep =
-      o.batched ? std::clamp<size_t>((size_t{64} << 20) / std::max<size_t>(1, sample_bytes), 1, 256) : 0;
+  const size_t keep = std::max(
+      o.batched ? std::clamp<size_t>((size_t{64} << 20) / std::max<size_t>(1, sample_bytes), 1, 256) : 0,
+      o.keep_inputs);
   std::vector<std::vector<uint8_t>> kept;
 
   const int classes = io.num_classes;
@@ -435,6 +436,7 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
   r.latency.max_ms = latencies_ms.back();
   r.latency.mean_ms = infer_seconds * 1e3 / n;
   interp.reset();  // free its arena before the batched interpreters exist
+  r.kept_inputs.assign(kept.begin(), kept.begin() + static_cast<ptrdiff_t>(std::min(kept.size(), o.keep_inputs)));
 
   if (o.batched) {
     const int threads = o.threads > 0 ? o.threads : AvailableCores();
@@ -454,6 +456,72 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
 
   LITEOPT_ASSIGN_OR_RETURN(r.gzip_bytes, GzipSize(model_path));
   return r;
+}
+
+Status MeasureLatencyInterleaved(const std::vector<EvalResult*>& results, const EvalOptions& o, int rounds,
+                                 double seconds_per_round) {
+  if (rounds < 1) return InvalidArgument("latency rounds must be at least 1, got " + std::to_string(rounds));
+  struct Timed {
+    std::unique_ptr<runtime::Interpreter> interp;
+    ClassifierIo io;
+    std::vector<double> ms;
+    double seconds = 0;
+    size_t next = 0;
+    int64_t top1_sum = 0;
+  };
+  std::vector<Timed> timed(results.size());
+  runtime::InterpreterOptions iopt;
+  iopt.num_threads = 1;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const EvalResult& r = *results[i];
+    Timed& t = timed[i];
+    if (r.kept_inputs.empty())
+      return InvalidArgument(r.model_path + ": no decoded inputs were kept to time it (EvalOptions::keep_inputs)");
+    LITEOPT_ASSIGN_OR_RETURN(t.interp, LoadModel({r.model_path, {o.keras_config}}, iopt));
+    LITEOPT_ASSIGN_OR_RETURN(t.io, FindClassifierIo(*t.interp, r.model_path, o));
+    if (!t.interp->input(0).shape.empty() && t.interp->input(0).shape[0] != 1)
+      LITEOPT_RETURN_IF_ERROR(t.interp->ResizeInput(0, WithBatch(t.interp->input(0).shape, 1)));
+    if (t.interp->input(0).bytes != r.kept_inputs.front().size())
+      return Internal(r.model_path + ": its kept inputs do not match its input tensor size");
+    std::memcpy(t.interp->input_bytes(0), r.kept_inputs.front().data(), r.kept_inputs.front().size());
+    LITEOPT_RETURN_IF_ERROR(t.interp->Invoke());  // warm-up, untimed
+  }
+  for (int round = 0; round < rounds; ++round) {
+    for (size_t i = 0; i < results.size(); ++i) {
+      Timed& t = timed[i];
+      const std::vector<std::vector<uint8_t>>& inputs = results[i]->kept_inputs;
+      const ops::TensorRef& out = t.interp->output(t.io.output);
+      const auto start = Clock::now();
+      do {
+        const auto t0 = Clock::now();
+        std::memcpy(t.interp->input_bytes(0), inputs[t.next].data(), inputs[t.next].size());
+        LITEOPT_RETURN_IF_ERROR(t.interp->Invoke());
+        int32_t top1 = 0, rank = 0;
+        Rank(out, 0, t.io.num_classes, 0, &top1, &rank);
+        t.top1_sum += top1;  // used below, so the argmax stays in the timed loop
+        const auto t1 = Clock::now();
+        t.ms.push_back(Seconds(t0, t1) * 1e3);
+        t.seconds += Seconds(t0, t1);
+        t.next = (t.next + 1) % inputs.size();
+      } while (Seconds(start, Clock::now()) < seconds_per_round);
+    }
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    EvalResult& r = *results[i];
+    std::vector<double>& ms = timed[i].ms;
+    std::sort(ms.begin(), ms.end());
+    r.latency.p50_ms = PercentileSorted(ms, 50);
+    r.latency.p90_ms = PercentileSorted(ms, 90);
+    r.latency.p99_ms = PercentileSorted(ms, 99);
+    r.latency.min_ms = ms.front();
+    r.latency.max_ms = ms.back();
+    r.latency.mean_ms = timed[i].seconds * 1e3 / static_cast<double>(ms.size());
+    r.images_per_second = timed[i].seconds > 0 ? static_cast<double>(ms.size()) / timed[i].seconds : 0;
+    r.latency_rounds = rounds;
+    r.latency_runs = ms.size();
+    if (timed[i].top1_sum < 0) return Internal(r.model_path + ": negative class id");
+  }
+  return Status::Ok();
 }
 
 }  // namespace liteopt::eval

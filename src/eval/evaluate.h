@@ -43,6 +43,10 @@ struct EvalOptions {
   int batch = 32;
   double min_measure_seconds = 0.25;  // per way, at least one pass over the kept inputs
 
+  // Decoded inputs (the first ones of the dataset, as fed to the model) kept in EvalResult::kept_inputs, for a
+  // later MeasureLatencyInterleaved.
+  size_t keep_inputs = 0;
+
   // Called after each image of the accuracy pass with (images done, rows to evaluate).
   std::function<void(size_t, size_t)> progress;
 };
@@ -108,9 +112,22 @@ struct EvalResult {
   double images_per_second = 0;             // n / (time of input copy + invoke + argmax)
   double end_to_end_images_per_second = 0;  // n / wall time including read, decode and resize
   LatencyStats latency;
+  // How `latency` and `images_per_second` were measured: 0 = over the accuracy pass, one run per image; else by
+  // MeasureLatencyInterleaved in this many rounds, `latency_runs` timed runs in all.
+  int latency_rounds = 0;
+  size_t latency_runs = 0;
   std::optional<Throughput> batched;  // when EvalOptions::batched
+  std::vector<std::vector<uint8_t>> kept_inputs;  // EvalOptions::keep_inputs
 };
 
 Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& options);
+
+// Batch-1, one-thread latency of several evaluated models, measured in `rounds` interleaved rounds (A B C, A B C,
+// ...): in each round every model runs input copy + invoke + argmax on its kept inputs (EvalResult::kept_inputs,
+// cycled) for `seconds_per_round`. A host whose speed changes during the measurement then slows every model alike,
+// where one model after the other would credit the change to whichever model ran at the time. Replaces each result's
+// `latency` and `images_per_second` (runs / their total time) and sets latency_rounds and latency_runs.
+Status MeasureLatencyInterleaved(const std::vector<EvalResult*>& results, const EvalOptions& options, int rounds,
+                                 double seconds_per_round);
 
 }  // namespace liteopt::eval

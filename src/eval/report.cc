@@ -78,8 +78,16 @@ std::string Notes(const CompareReport& report, bool markdown) {
   std::string s = "Test set: " + q + report.data_csv + q + ", " + std::to_string(base.n) + " images. Baseline: " + q +
                   report.rows[report.baseline].name + q + " (" + report.baseline_reason +
                   "); agreement = share of images with the baseline's top-1 prediction.\n";
-  s += "Latency and images/s (1 thread): batch 1 on one thread, input copy + invoke + argmax, as the course measures; "
-       "images/s (batched): inference on every thread, the faster of one batched interpreter and one interpreter "
+  s += "Latency and images/s (1 thread): batch 1 on one thread, input copy + invoke + argmax, as the course measures";
+  if (base.latency_rounds > 0) {
+    s += ", timed in " + std::to_string(base.latency_rounds) +
+         " interleaved rounds (every model in turn in each round, so a change in the machine's speed affects all "
+         "alike), " +
+         std::to_string(base.latency_runs) + " runs for the baseline";
+  } else {
+    s += ", over each model's own accuracy pass";
+  }
+  s += "; images/s (batched): inference on every thread, the faster of one batched interpreter and one interpreter "
        "per thread.\n";
   return s;
 }

@@ -38,6 +38,33 @@ TEST(CompareCli, AModelAgreesWithItselfCompletely) {
   EXPECT_TRUE(j["hints"].empty());
 }
 
+// --latency-rounds: 0 keeps the accuracy pass's timing (one run per image), N times in N interleaved rounds;
+// a negative count is refused before any evaluation.
+TEST(CompareCli, LatencyRounds) {
+  REQUIRE_EVAL_FIXTURES();
+  TempDir dir("cmp_rounds");
+  const std::string csv = WriteDigitsCsv(dir / "digits.csv");
+  const std::string f = CommunityModel("clarenceee_mnist_cnn_float"), q = CommunityModel("clarenceee_mnist_cnn_qat");
+  const std::string base = "compare " + Quote(f) + " " + Quote(q) + " --data " + Quote(csv) + " --no-batched";
+  CliResult r = RunLiteopt(base + " --latency-rounds 0 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const auto& m : j["models"]) {
+    EXPECT_EQ(m["latency_rounds"], 0);
+    EXPECT_EQ(m["latency_runs"], 11);  // the 11 digits, once each
+  }
+  r = RunLiteopt(base + " --latency-rounds 2 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  for (const auto& m : j["models"]) {
+    EXPECT_EQ(m["latency_rounds"], 2);
+    EXPECT_GE(m["latency_runs"].get<int64_t>(), 2);
+  }
+  r = RunLiteopt(base + " --latency-rounds -1");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--latency-rounds"), std::string::npos) << r.err;
+}
+
 // Float, dynamic-range and QAT int8 variants of one CNN, plus the float MLP, on the digits; the float CNN is the
 // baseline although it is given second.
 TEST(CompareCli, VariantsTableMarkdownAndHtml) {
@@ -81,6 +108,12 @@ TEST(CompareCli, VariantsTableMarkdownAndHtml) {
     EXPECT_NEAR(m["top1_delta"].get<double>(), (correct - base_correct) / 11.0, 1e-12);
     EXPECT_GT(m["batched"]["images_per_second"].get<double>(), 0);
     EXPECT_GT(m["latency_ms"]["p50"].get<double>(), 0);
+    // Latency timed in the default 5 interleaved rounds (at least one run each), images/s their inverse mean.
+    EXPECT_EQ(m["latency_rounds"], 5);
+    EXPECT_GE(m["latency_runs"].get<int64_t>(), 5);
+    EXPECT_NEAR(m["images_per_second"].get<double>() * m["latency_ms"]["mean"].get<double>() / 1e3, 1.0, 1e-6);
+    EXPECT_LE(m["latency_ms"]["min"].get<double>(), m["latency_ms"]["p50"].get<double>());
+    EXPECT_LE(m["latency_ms"]["p50"].get<double>(), m["latency_ms"]["max"].get<double>());
   }
   EXPECT_EQ(j["models"][0]["kind"], "dynamic-range");
   EXPECT_EQ(j["models"][2]["kind"], "int8");
@@ -96,6 +129,7 @@ TEST(CompareCli, VariantsTableMarkdownAndHtml) {
     EXPECT_NE(html.find("<td>" + names[k] + ".tflite"), std::string::npos);
   }
   EXPECT_NE(md.find(names[1] + ".tflite (baseline)"), std::string::npos);
+  EXPECT_NE(md.find("timed in 5 interleaved rounds"), std::string::npos) << md;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_EQ(Count(html, "<svg"), 1);
   EXPECT_EQ(Count(html, "</svg>"), 1);
