@@ -6,6 +6,10 @@
 
 namespace liteopt::ops::gemm {
 
+namespace {
+constexpr int kMrQ = 4;  // rows of the portable quantized tile (Kernels::mr_q)
+}  // namespace
+
 #if defined(__x86_64__)
 namespace avx2 {
 const Kernels& Get();  // gemm_avx2.cc
@@ -239,7 +243,8 @@ const Kernels kPortable = {Isa::kPortable,
                            &GemmQDequantPortable<int8_t>,
                            &GemvFPortable,
                            &GemmFSegPortable,
-                           &GemmQ8SegRequantPortable};
+                           &GemmQ8SegRequantPortable,
+                           kMrQ};
 
 }  // namespace
 

@@ -30,7 +30,9 @@
 namespace liteopt::ops::gemm {
 
 constexpr int kNr = 16;    // output channels per packed weight block
-constexpr int kMrQ = 4;    // rows per quantized microkernel call
+// The most rows a quantized microkernel call takes on any ISA (each ISA's count is Kernels::mr_q: AVX2 6, the
+// others 4); panels, scratch and row arrays are sized for it.
+constexpr int kMaxMrQ = 6;
 constexpr int kMrF = 6;    // rows per float microkernel call
 // The most runs per GEMM row RunQuantized / RunFloat accept (filter_height * filter_width of a convolution).
 constexpr int kMaxSegments = 64;
@@ -100,7 +102,7 @@ void PrepareHybridWeights(const int8_t* filter, int n, int k, const std::vector<
 struct Kernels {
   Isa isa = Isa::kPortable;
   // acc[r * kNr + c] = sum over p < k_pairs of a_r[2p] * b[p][c][0] + a_r[2p + 1] * b[p][c][1] (int32, wrapping),
-  // a_r = a + r * lda (int16, lda even), for r < kMrQ.
+  // a_r = a + r * lda (int16, lda even), for r < mr_q.
   void (*gemm_q)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int32_t* acc);
   // dst[i] = src[i] + offset as int16 for i < n (the A operand of gemm_q).
   void (*widen_s8)(const int8_t* src, int n, int32_t offset, int16_t* dst);
@@ -109,7 +111,7 @@ struct Kernels {
   // stored as int8 or uint8. bias has at least `cols` entries.
   void (*requant)(const int32_t* acc, int acc_stride, int rows, int cols, const int32_t* bias, int c0,
                   const QuantEpilogue& e, uint8_t* out, int out_stride);
-  // gemm_q then requant of the tile (bias: kNr entries), in one call; acc is scratch for a kMrQ x kNr tile.
+  // gemm_q then requant of the tile (bias: kNr entries), in one call.
   void (*gemm_q_requant)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
                          const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride);
   // out[r * out_stride + c] = clamp(bias[c] + sum over kk < k of a[r][kk] * b[kk][c], lo, hi) for r < rows,
@@ -120,7 +122,7 @@ struct Kernels {
   // for r < rows, c < cols (cols <= kNr).
   void (*dequant)(const int32_t* acc, int acc_stride, int rows, int cols, const float* row_scale, int c0,
                   const HybridEpilogue& e, float* out, int out_stride);
-  // gemm_q then dequant of the tile (row_scale: kMrQ entries), in one call.
+  // gemm_q then dequant of the tile (row_scale: mr_q entries), in one call.
   void (*gemm_q_dequant)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
                          const float* row_scale, int c0, const HybridEpilogue& e, float* out, int out_stride);
   // One row, one block of int8-stored weights (PackedQ::data8): acc[c] = sum over p < k_pairs of a[2p] * b[p][c][0]
@@ -138,12 +140,15 @@ struct Kernels {
   // gemm_f and gemm_q8_requant over rows read in place: row r is `segments` runs, run s at a[r] + s * seg_stride,
   // of seg_len floats / seg_pairs int16 pairs (a KxK window's filter rows in a zero-bordered copy of the input,
   // instead of an im2col panel gathered per row; a first layer on 3 channels spent twice its multiplies on the
-  // gather). a has kMrF / kMrQ entries (repeat a valid row for tails). nullptr where the ISA has none.
+  // gather). a has kMrF / mr_q entries (repeat a valid row for tails). nullptr where the ISA has none.
   void (*gemm_f_seg)(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
                      const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride);
   void (*gemm_q8_seg_requant)(int segments, int seg_pairs, ptrdiff_t seg_stride, const int16_t* const* a,
                               const int8_t* b, int rows, int cols, const int32_t* bias, int c0,
                               const QuantEpilogue& e, uint8_t* out, int out_stride);
+  // Rows of the quantized tile (gemm_q*, gemm_q8_seg_requant): the A operand comes in panels of mr_q rows.
+  // At most kMaxMrQ.
+  int mr_q = 4;
 };
 
 // Whether a layer's int8 weights (filter_offset 0) are stored as int8 (PackedQ::data8) on `kern`: always for a
@@ -238,14 +243,14 @@ void ForEachChunk(int p_begin, int p_end, int chunk, int b_begin, int b_end, Pre
 constexpr size_t kPanelChunkBytes = 32 * 1024;
 constexpr int kMaxChunkPanels = 16;
 inline int ChunkPanels(const PackedQ& w) {
-  const size_t panel_bytes = static_cast<size_t>(kMrQ) * 2 * w.k_pairs * sizeof(int16_t);
+  const size_t panel_bytes = static_cast<size_t>(kMaxMrQ) * 2 * w.k_pairs * sizeof(int16_t);
   const size_t n = kPanelChunkBytes / (panel_bytes == 0 ? 1 : panel_bytes);
   return n < 1 ? 1 : (n > kMaxChunkPanels ? kMaxChunkPanels : static_cast<int>(n));
 }
 
 // Scratch a RunQuantized call needs per thread (int16 elements).
 inline size_t QuantizedScratchPerThread(const PackedQ& w) {
-  return static_cast<size_t>(ChunkPanels(w)) * kMrQ * 2 * w.k_pairs;
+  return static_cast<size_t>(ChunkPanels(w)) * kMaxMrQ * 2 * w.k_pairs;
 }
 
 // Calls run(p, len) for each maximal run of a row's segments that continue each other in memory (the taps of one
@@ -284,11 +289,12 @@ void WidenRow(const Kernels& kern, const T* const* segs, int segments, int seg_l
   for (int i = segments * seg_len; i < a_stride; ++i) row[i] = 0;
 }
 
-// Converts one panel of quantized rows (WidenRow of row r < rows with offset[r]); rows beyond `rows` are 0.
+// Converts one panel of quantized rows (WidenRow of row r < rows with offset[r]); rows from `rows` to kern.mr_q
+// are 0.
 template <typename T>
 void WidenPanel(const Kernels& kern, const T* (*src)[kMaxSegments], int rows, int segments, int seg_len,
                 const int32_t* offset, int a_stride, int16_t* scratch) {
-  for (int r = 0; r < kMrQ; ++r) {
+  for (int r = 0; r < kern.mr_q; ++r) {
     int16_t* dst = scratch + r * a_stride;
     if (r >= rows) {
       for (int i = 0; i < a_stride; ++i) dst[i] = 0;
@@ -308,7 +314,7 @@ void RunRowsInt8Weights(const Kernels& kern, const PackedQ& w, int m, int segmen
   const Split sp = SplitWork(m, w.blocks, pool, int64_t{m} * w.n * w.k);
   ForEachTask(sp, m, w.blocks, pool, [&](int r_begin, int r_end, int b_begin, int b_end, int thread) {
     int16_t* row = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
-    const T* src[kMrQ][kMaxSegments];
+    const T* src[kMaxMrQ][kMaxSegments];
     alignas(32) int32_t acc[kNr];
     for (int r = r_begin; r < r_end; ++r) {
       fill(r, 1, src);
@@ -322,28 +328,29 @@ void RunRowsInt8Weights(const Kernels& kern, const PackedQ& w, int m, int segmen
 }
 
 // The panel loop of the quantized GEMM (int16- or int8-stored weights): prepare(m0, rows, panel) writes the int16
-// A operand of one panel (kMrQ rows of 2 * k_pairs values, rows beyond `rows` 0) into `panel`, then every weight
+// A operand of one panel (kern.mr_q rows of 2 * k_pairs values, rows beyond `rows` 0) into `panel`, then every weight
 // block of the task runs over each chunk of prepared panels (ForEachChunk) and requantizes into out ([M][n]).
 template <typename Prepare, typename Out>
 void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const QuantEpilogue& e, Prepare&& prepare,
                         int16_t* scratch_all, Out* out, ThreadPool* pool) {
   const int a_stride = 2 * w.k_pairs;
-  const int panels = (m + kMrQ - 1) / kMrQ;
+  const int mr = kern.mr_q;
+  const int panels = (m + mr - 1) / mr;
   const Split sp = SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k);
   const int chunk = ChunkPanels(w);
-  const size_t panel_elems = static_cast<size_t>(kMrQ) * a_stride;
+  const size_t panel_elems = static_cast<size_t>(mr) * a_stride;
   const bool int8_weights = !w.data8.empty();
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
-    auto rows_of = [&](int panel) { return m - panel * kMrQ < kMrQ ? m - panel * kMrQ : kMrQ; };
+    auto rows_of = [&](int panel) { return m - panel * mr < mr ? m - panel * mr : mr; };
     ForEachChunk(
         p_begin, p_end, chunk, b_begin, b_end,
-        [&](int panel, int slot) { prepare(panel * kMrQ, rows_of(panel), scratch + slot * panel_elems); },
+        [&](int panel, int slot) { prepare(panel * mr, rows_of(panel), scratch + slot * panel_elems); },
         [&](int b, int panel, int slot) {
           const int c0 = b * kNr;
           const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
           const size_t b_offset = static_cast<size_t>(b) * w.k_pairs * kNr * 2;
-          auto* o = reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(panel) * kMrQ * w.n + c0;
+          auto* o = reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(panel) * mr * w.n + c0;
           if (int8_weights) {
             kern.gemm_q8_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data8.data() + b_offset,
                                  rows_of(panel), cols, w.bias.data() + c0, c0, e, o, w.n);
@@ -377,11 +384,12 @@ void RunQuantized(const Kernels& kern, const PackedQ& w, int m, int segments, in
         });
     return;
   }
-  const int32_t offsets[kMrQ] = {input_offset, input_offset, input_offset, input_offset};
+  int32_t offsets[kMaxMrQ];
+  for (int32_t& o : offsets) o = input_offset;
   RunQuantizedPanels(
       kern, w, m, e,
       [&](int m0, int rows, int16_t* panel) {
-        const T* src[kMrQ][kMaxSegments];
+        const T* src[kMaxMrQ][kMaxSegments];
         fill(m0, rows, src);
         WidenPanel<T>(kern, src, rows, segments, seg_len, offsets, 2 * w.k_pairs, panel);
       },
@@ -413,7 +421,7 @@ void RunQuantizedDense(const Kernels& kern, const PackedQ& w, int m, const T* ro
         } else {
           kern.widen_s8(src, n, input_offset, panel);
         }
-        std::memset(panel + n, 0, sizeof(int16_t) * static_cast<size_t>(kMrQ * k - n));
+        std::memset(panel + n, 0, sizeof(int16_t) * static_cast<size_t>(kern.mr_q * k - n));
       },
       scratch_all, out, pool);
 }
@@ -437,16 +445,17 @@ void RunHybrid(const Kernels& kern, const PackedQ& w, int m, int segments, int s
     return;
   }
   const int a_stride = 2 * w.k_pairs;
-  const int panels = (m + kMrQ - 1) / kMrQ;
+  const int mr = kern.mr_q;
+  const int panels = (m + mr - 1) / mr;
   const Split sp = SplitWork(panels, w.blocks, pool, int64_t{m} * w.n * w.k);
   ForEachTask(sp, panels, w.blocks, pool, [&](int p_begin, int p_end, int b_begin, int b_end, int thread) {
     int16_t* scratch = scratch_all + static_cast<size_t>(thread) * QuantizedScratchPerThread(w);
-    const int8_t* src[kMrQ][kMaxSegments];
-    int32_t offsets[kMrQ] = {};
-    float row_scale[kMrQ] = {};
+    const int8_t* src[kMaxMrQ][kMaxSegments];
+    int32_t offsets[kMaxMrQ] = {};
+    float row_scale[kMaxMrQ] = {};
     for (int panel = p_begin; panel < p_end; ++panel) {
-      const int m0 = panel * kMrQ;
-      const int rows = m - m0 < kMrQ ? m - m0 : kMrQ;
+      const int m0 = panel * mr;
+      const int rows = m - m0 < mr ? m - m0 : mr;
       fill(m0, rows, src);
       for (int r = 0; r < rows; ++r) {
         const int group = (m0 + r) / rows_per_group;

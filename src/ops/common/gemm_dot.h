@@ -46,6 +46,7 @@ bool Prepare(Isa isa, const int8_t* filter, int n, int k, int32_t filter_offset,
              const int32_t* bias, int threads, PackedS8* out);
 
 constexpr int kChunkPanels = 16;  // panels of A rows converted before the weight blocks run over them
+constexpr int kMrQ = 4;           // rows of the dot-product microkernel (a panel of A)
 
 inline size_t ScratchPerThread(const PackedS8& w) { return static_cast<size_t>(kChunkPanels) * kMrQ * 4 * w.k_quads; }
 

@@ -18,7 +18,8 @@
 namespace liteopt::ops::gemm::neon {
 namespace {
 
-static_assert(kMrQ == 4 && kNr == 16 && kMrF == 6);
+constexpr int kMrQ = 4;  // rows of the NEON quantized tile (Kernels::mr_q)
+static_assert(kNr == 16 && kMrF == 6 && kMrQ <= kMaxMrQ);
 
 // 4 rows x 16 channels of int32 accumulators, 4 channels per vector.
 struct TileQ {
@@ -382,7 +383,8 @@ const Kernels kNeonKernels = {Isa::kNeon,
                               &GemmQDequant<int8_t>,
                               &GemvF,
                               nullptr,  // gemm_f_seg: KxK convolutions gather im2col panels for the NEON GemmF
-                              nullptr};  // gemm_q8_seg_requant: likewise for the NEON int8 GEMM
+                              nullptr,  // gemm_q8_seg_requant: likewise for the NEON int8 GEMM
+                              kMrQ};
 
 }  // namespace
 

@@ -435,21 +435,21 @@ void EvalFastQuantized(Conv2DState& s, const T* input, T* output, ThreadPool* po
       s.scratch_q.data(), output, pool);
 }
 
-// The in-place padded paths: panels of kMr output pixels split over the pool; per panel the window origins of its
-// pixels in `padded` (a tail panel repeats its last pixel), then tile(rows, m0, n_rows, block) for every weight
-// block of the task. macs_per_pixel: N * K of the GEMM.
-template <int kMr, typename T, typename Tile>
-void ForEachPaddedPanel(const Conv2DState& s, const T* padded, int blocks, int64_t macs_per_pixel, ThreadPool* pool,
-                        Tile&& tile) {
+// The in-place padded paths: panels of mr (<= kMaxMr) output pixels split over the pool; per panel the window
+// origins of its pixels in `padded` (a tail panel repeats its last pixel), then tile(rows, m0, n_rows, block) for
+// every weight block of the task. macs_per_pixel: N * K of the GEMM.
+template <int kMaxMr, typename T, typename Tile>
+void ForEachPaddedPanel(const Conv2DState& s, int mr, const T* padded, int blocks, int64_t macs_per_pixel,
+                        ThreadPool* pool, Tile&& tile) {
   const int m = s.batches * s.output_height * s.output_width;
-  const int panels = (m + kMr - 1) / kMr;
+  const int panels = (m + mr - 1) / mr;
   gemm::ForEachTask(gemm::SplitWork(panels, blocks, pool, m * macs_per_pixel), panels, blocks, pool,
                     [&](int p_begin, int p_end, int b_begin, int b_end, int /*thread*/) {
-                      const T* rows[kMr];
+                      const T* rows[kMaxMr];
                       for (int panel = p_begin; panel < p_end; ++panel) {
-                        const int m0 = panel * kMr;
-                        const int n_rows = std::min(kMr, m - m0);
-                        for (int r = 0; r < kMr; ++r)
+                        const int m0 = panel * mr;
+                        const int n_rows = std::min(mr, m - m0);
+                        for (int r = 0; r < mr; ++r)
                           rows[r] = PaddedOrigin(s, padded, m0 + std::min(r, n_rows - 1));
                         for (int b = b_begin; b < b_end; ++b) tile(rows, m0, n_rows, b);
                       }
@@ -463,8 +463,8 @@ void EvalSegmentedQuantized(Conv2DState& s, const int8_t* input, int8_t* output,
   const gemm::PackedQ& w = s.packed_q;
   const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * s.input_depth;
   const int seg_pairs = s.padded_fw * s.input_depth / 2;
-  ForEachPaddedPanel<gemm::kMrQ>(
-      s, s.padded.data(), w.blocks, int64_t{w.n} * w.k, pool,
+  ForEachPaddedPanel<gemm::kMaxMrQ>(
+      s, s.fast->mr_q, s.padded.data(), w.blocks, int64_t{w.n} * w.k, pool,
       [&](const int16_t* const* rows, int m0, int n_rows, int b) {
         const int c0 = b * gemm::kNr;
         s.fast->gemm_q8_seg_requant(s.filter_height, seg_pairs, row_step, rows,
@@ -480,7 +480,7 @@ void EvalPaddedFloat(Conv2DState& s, const float* input, float* output, ThreadPo
   const gemm::PackedF& w = s.packed_f;
   const ptrdiff_t row_step = static_cast<ptrdiff_t>(s.dilation_height) * s.padded_w * s.input_depth;
   ForEachPaddedPanel<gemm::kMrF>(
-      s, s.padded_f.data(), w.blocks, int64_t{w.n} * w.k, pool,
+      s, gemm::kMrF, s.padded_f.data(), w.blocks, int64_t{w.n} * w.k, pool,
       [&](const float* const* rows, int m0, int n_rows, int b) {
         const int c0 = b * gemm::kNr;
         s.fast->gemm_f_seg(s.filter_height, s.filter_width * s.input_depth, row_step, rows,
