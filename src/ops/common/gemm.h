@@ -512,9 +512,13 @@ inline void GatherRowF(const float* const* segs, int segments, int seg_len, floa
 // Float GEMM over M rows. With one run per row and no padding (direct == true), fill's pointers are used in place;
 // otherwise the rows are gathered into scratch (FloatScratchPerThread per thread of `pool`), padding as 0.
 // One row runs as matrix-vector products (Kernels::gemv_f), the blocks split over the threads.
+// dense: rows stored one after another (row r at dense + r * w.k: a 1x1 stride-1 convolution), or nullptr; with it
+// the panels take their row pointers from it directly, without calling fill (a short-K layer spent a third of its
+// time filling row pointers).
 template <typename Fill>
 void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int seg_len, float lo, float hi,
-              bool direct, Fill&& fill, float* scratch_all, float* out, ThreadPool* pool) {
+              bool direct, Fill&& fill, float* scratch_all, float* out, ThreadPool* pool,
+              const float* dense = nullptr) {
   if (m == 1) {
     const Split sp = SplitWork(1, w.blocks, pool, int64_t{w.n} * w.k);
     ForEachTask(sp, 1, w.blocks, pool, [&](int, int, int b_begin, int b_end, int thread) {
@@ -548,6 +552,11 @@ void RunFloat(const Kernels& kern, const PackedF& w, int m, int segments, int se
         [&](int panel, int slot) {
           const int rows = rows_of(panel);
           const float** ptr = rows_ptr[slot];
+          if (dense != nullptr) {
+            const float* first = dense + static_cast<size_t>(panel) * kMrF * w.k;
+            for (int r = 0; r < kMrF; ++r) ptr[r] = first + static_cast<size_t>(r < rows ? r : rows - 1) * w.k;
+            return;
+          }
           float* panel_scratch = direct ? nullptr : scratch + slot * panel_elems;
           fill(panel * kMrF, rows, src);
           for (int r = 0; r < kMrF; ++r) {

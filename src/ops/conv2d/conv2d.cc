@@ -497,10 +497,13 @@ void EvalFastFloat(Conv2DState& s, const float* input, float* output, ThreadPool
   }
   const int m = s.batches * s.output_height * s.output_width;
   const int taps = s.filter_height * s.filter_width;
+  // A 1x1 stride-1 convolution reads its input pixels as the GEMM's rows, one after another.
+  const bool dense = taps == 1 && s.stride_height == 1 && s.stride_width == 1 && s.pad_height == 0 &&
+                     s.pad_width == 0 && s.output_height == s.input_height && s.output_width == s.input_width;
   gemm::RunFloat(
       *s.fast, s.packed_f, m, taps, s.input_depth, s.float_activation_min, s.float_activation_max, taps == 1,
       [&](int m0, int rows, const float* (*src)[gemm::kMaxSegments]) { FillIm2colRows(s, input, m0, rows, src); },
-      s.scratch_f.data(), output, pool);
+      s.scratch_f.data(), output, pool, dense ? input : nullptr);
 }
 
 void EvalFastHybrid(Conv2DState& s, const float* input, float* output, ThreadPool* pool) {
