@@ -18,9 +18,9 @@ packages=(
   # libtorch would otherwise use. python3-torch runs the PyTorch peer of the benchmarks only (bench/), never
   # the product.
   libtorch-dev libopenblas0-pthread python3-torch
-  # Peer benchmarks (bench/peers_*.sh, bench/xnnpack_ops.cc): ONNX export and .tflite reading in Python, and
-  # XNNPACK's operators (headers and link libraries; no CMake config).
-  python3-onnx python3-flatbuffers libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
+  # Peer benchmarks (bench/peers_*.sh, bench/xnnpack_ops.cc, bench/onednn_ops.cc): ONNX export and .tflite
+  # reading in Python, XNNPACK's operators (headers and link libraries; no CMake config) and oneDNN's.
+  python3-onnx python3-flatbuffers libxnnpack-dev libpthreadpool-dev libcpuinfo-dev libdnnl-dev
 )
 # Node.js >= 20 runs the oracle. Machines of this project's kind carry nodesource's nodejs (npm bundled);
 # only install Debian's when no node is present at all.

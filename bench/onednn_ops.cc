@@ -1,0 +1,275 @@
+// Operator by operator: liteopt's kernels against oneDNN (Debian libdnnl-dev) on every CONV_2D and
+// DEPTHWISE_CONV_2D of a model, same shapes and weights, one thread, interleaved rounds. It is the measurement
+// behind issue 8's "use oneDNN for x86 convolutions, or not" decision (docs/PERFORMANCE.md).
+//
+//   liteopt_onednn_ops MODEL.tflite [--rounds N] [--runs N] [--op K]     (run with OMP_NUM_THREADS=1)
+//
+// liteopt side: the op alone in a one-op graph run by the interpreter (the kernel it picks at run time), as
+// liteopt_xnnpack_ops. oneDNN side, float32 models: a convolution primitive on NHWC float32 (weights in the layout
+// oneDNN prefers, reordered once), the fused ReLU / ReLU6 as a post-op. int8 models: oneDNN's s8 x s8 -> s32
+// convolution (the accumulators only: the requantization, which liteopt's time includes, is left out, so the
+// comparison favours oneDNN), and the "exact" column counts the accumulators that differ from Σ x * w computed
+// in 64-bit integers on full-range int8 inputs: CPUs without VNNI multiply byte pairs with vpmaddubsw, which
+// saturates at 16 bits.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "io/tflite/reader.h"
+#include "runtime/interpreter.h"
+
+namespace {
+
+using liteopt::DType;
+using liteopt::ir::Graph;
+using liteopt::ir::Op;
+using liteopt::ir::OpType;
+using liteopt::ir::Tensor;
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+template <typename F>
+double TimeUs(int runs, F&& f) {
+  std::vector<double> t;
+  for (int r = 0; r < runs; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return Median(std::move(t));
+}
+
+// TFLite's SAME padding of one axis: (before, after), the odd pixel after.
+std::pair<int, int> SamePadding(int in, int kernel, int stride, int dilation) {
+  const int out = (in + stride - 1) / stride;
+  const int total = std::max((out - 1) * stride + (kernel - 1) * dilation + 1 - in, 0);
+  return {total / 2, total - total / 2};
+}
+
+std::shared_ptr<Graph> OneOpGraph(const Graph& g, const Op& op) {
+  auto one = std::make_shared<Graph>();
+  one->buffers = g.buffers;
+  liteopt::ir::Subgraph sg;
+  sg.tensors = g.main().tensors;
+  sg.inputs = {op.inputs[0]};
+  sg.outputs = {op.outputs[0]};
+  sg.ops = {op};
+  one->subgraphs.push_back(std::move(sg));
+  return one;
+}
+
+// A oneDNN convolution equivalent to the op, with its memories and, for int8, how many accumulators are exact.
+struct DnnlOp {
+  dnnl::convolution_forward conv;
+  std::unordered_map<int, dnnl::memory> args;
+  std::vector<uint8_t> input;  // what both sides are fed (bytes of the input tensor)
+  std::string exact = "-";     // int8: "N of M differ" against 64-bit sums
+  std::string impl;            // the implementation oneDNN chose
+};
+
+std::unique_ptr<DnnlOp> CreateDnnl(const dnnl::engine& eng, dnnl::stream& st, const Graph& g, const Op& op,
+                                   std::string* error) {
+  using dnnl::memory;
+  const auto& ts = g.main().tensors;
+  const Tensor& in = ts[op.inputs[0]];
+  const Tensor& w = ts[op.inputs[1]];
+  const Tensor& out = ts[op.outputs[0]];
+  const Tensor* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? &ts[op.inputs[2]] : nullptr;
+  const bool depthwise = op.type == OpType::DEPTHWISE_CONV_2D;
+  const auto& o = op.options;
+  const int h = in.shape[1], wd = in.shape[2], cin = in.shape[3];
+  const int oh = out.shape[1], ow = out.shape[2], cout = out.shape[3];
+  const int kh = w.shape[1], kw = w.shape[2];
+  if (depthwise && o.depth_multiplier != 1) {
+    *error = "depth multiplier != 1";
+    return nullptr;
+  }
+  const bool f32 = in.dtype == DType::kFloat32 && w.dtype == DType::kFloat32;
+  const bool s8 = in.dtype == DType::kInt8 && w.dtype == DType::kInt8;
+  if (!f32 && !s8) {
+    *error = "only float32 and int8 convolutions are compared";
+    return nullptr;
+  }
+  int top = 0, bottom = 0, left = 0, right = 0;
+  if (o.padding == liteopt::ir::Padding::kSame) {
+    std::tie(top, bottom) = SamePadding(h, kh, o.stride_h, o.dilation_h);
+    std::tie(left, right) = SamePadding(wd, kw, o.stride_w, o.dilation_w);
+  }
+  const memory::data_type dt = f32 ? memory::data_type::f32 : memory::data_type::s8;
+  const memory::data_type dst_dt = f32 ? memory::data_type::f32 : memory::data_type::s32;
+  // liteopt's filters: CONV_2D OHWI [cout][kh][kw][cin]; DEPTHWISE [1][kh][kw][c] (oneDNN: goihw with g = c).
+  const memory::desc src_md({1, cin, h, wd}, dt, memory::format_tag::nhwc);
+  const memory::desc dst_md({1, cout, oh, ow}, dst_dt, memory::format_tag::nhwc);
+  const memory::dims w_dims = depthwise ? memory::dims{cout, 1, 1, kh, kw} : memory::dims{cout, cin, kh, kw};
+  const memory::desc w_user(w_dims, dt, depthwise ? memory::format_tag::hwigo : memory::format_tag::ohwi);
+  const memory::desc w_any(w_dims, dt, memory::format_tag::any);
+  dnnl::primitive_attr attr;
+  if (f32) {
+    const int act = static_cast<int>(o.activation);  // 1 RELU, 3 RELU6
+    dnnl::post_ops po;
+    if (act == 1) po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    if (act == 3) po.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f);
+    attr.set_post_ops(po);
+  }
+  const bool with_bias = f32 && bias != nullptr;
+  const memory::desc b_md({cout}, memory::data_type::f32, memory::format_tag::x);
+  const memory::dims strides = {o.stride_h, o.stride_w}, dil = {o.dilation_h - 1, o.dilation_w - 1};
+  const memory::dims pad_l = {top, left}, pad_r = {bottom, right};
+  auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                          dnnl::algorithm::convolution_direct, src_md, w_any, b_md,
+                                                          dst_md, strides, dil, pad_l, pad_r)
+                        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                          dnnl::algorithm::convolution_direct, src_md, w_any, dst_md,
+                                                          strides, dil, pad_l, pad_r);
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng);
+  } catch (const dnnl::error& e) {
+    *error = std::string("oneDNN has no implementation: ") + e.what();
+    return nullptr;
+  }
+  auto d = std::make_unique<DnnlOp>();
+  d->conv = dnnl::convolution_forward(pd);
+  d->impl = pd.impl_info_str();
+  memory src(src_md, eng), dst(dst_md, eng), wts(pd.weights_desc(), eng);
+  memory user(w_user, eng, const_cast<uint8_t*>(g.data(w).data));
+  dnnl::reorder(user, wts).execute(st, user, wts);
+  st.wait();
+  d->args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wts}, {DNNL_ARG_DST, dst}};
+  if (with_bias) {
+    memory b(b_md, eng);
+    std::memcpy(b.get_data_handle(), g.data(*bias).data, sizeof(float) * cout);
+    d->args.insert({DNNL_ARG_BIAS, b});
+  }
+  const size_t elems = static_cast<size_t>(h) * wd * cin;
+  d->input.resize(elems * (f32 ? 4 : 1));
+  std::mt19937 rng(7);
+  if (f32) {
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (size_t i = 0; i < elems; ++i) {
+      const float v = u(rng);
+      std::memcpy(d->input.data() + 4 * i, &v, 4);
+    }
+  } else {
+    for (auto& b : d->input) b = static_cast<uint8_t>(rng());  // full-range int8
+  }
+  std::memcpy(src.get_data_handle(), d->input.data(), d->input.size());
+  if (s8) {
+    // One run, then every accumulator against Σ x * w in 64 bits (padding contributes 0, as oneDNN's).
+    d->conv.execute(st, d->args);
+    st.wait();
+    const int8_t* x = reinterpret_cast<const int8_t*>(d->input.data());
+    const int8_t* f = reinterpret_cast<const int8_t*>(g.data(w).data);
+    const int32_t* acc = static_cast<const int32_t*>(dst.get_data_handle());
+    size_t differ = 0;
+    for (int y = 0; y < oh; ++y)
+      for (int xo = 0; xo < ow; ++xo)
+        for (int c = 0; c < cout; ++c) {
+          int64_t sum = 0;
+          for (int fy = 0; fy < kh; ++fy)
+            for (int fx = 0; fx < kw; ++fx) {
+              const int iy = y * o.stride_h - top + fy * o.dilation_h, ix = xo * o.stride_w - left + fx * o.dilation_w;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+              const int8_t* px = x + (static_cast<size_t>(iy) * wd + ix) * cin;
+              if (depthwise) {
+                sum += int64_t{px[c]} * f[(fy * kw + fx) * cout + c];
+              } else {
+                const int8_t* fw = f + ((static_cast<size_t>(c) * kh + fy) * kw + fx) * cin;
+                for (int i = 0; i < cin; ++i) sum += int64_t{px[i]} * fw[i];
+              }
+            }
+          differ += acc[(static_cast<size_t>(y) * ow + xo) * cout + c] != sum;
+        }
+    d->exact = std::to_string(differ) + " of " + std::to_string(static_cast<size_t>(oh) * ow * cout) + " differ";
+  }
+  return d;
+}
+
+int Usage() {
+  std::fprintf(stderr, "usage: liteopt_onednn_ops MODEL.tflite [--rounds N] [--runs N] [--op K]\n");
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage();
+  const std::string path = argv[1];
+  int rounds = 5, runs = 20;
+  long only_op = -1;
+  for (int i = 2; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--op") && i + 1 < argc) only_op = std::atol(argv[++i]);
+    else return Usage();
+  }
+  if (rounds < 1 || runs < 1) return Usage();
+  auto graph_or = liteopt::io::tflite::ReadTfliteFile(path);
+  if (!graph_or.ok()) {
+    std::fprintf(stderr, "liteopt_onednn_ops: %s\n", graph_or.status().message().c_str());
+    return 1;
+  }
+  const Graph& g = **graph_or;
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream st(eng);
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  std::printf("%s: liteopt one thread, oneDNN OMP_NUM_THREADS=%s, %d rounds x %d runs, median of round medians\n\n",
+              path.c_str(), omp ? omp : "(unset: all cores)", rounds, runs);
+  std::printf("| op | type | input HxWxC | out C | k/s | MMAC | liteopt us | oneDNN us | liteopt / oneDNN | "
+              "oneDNN kernel | oneDNN int8 exact? |\n|---|---|---|---:|---|---:|---:|---:|---:|---|---|\n");
+  double total_lo = 0, total_d = 0, total_mac = 0;
+  const auto& ops = g.main().ops;
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const Op& op = ops[k];
+    if (op.type != OpType::CONV_2D && op.type != OpType::DEPTHWISE_CONV_2D) continue;
+    if (only_op >= 0 && static_cast<long>(k) != only_op) continue;
+    std::string error;
+    auto d = CreateDnnl(eng, st, g, op, &error);
+    if (!d) {
+      std::printf("| %zu | %s | skipped: %s |\n", k, liteopt::ir::OpTypeName(op.type).c_str(), error.c_str());
+      continue;
+    }
+    auto interp_or = liteopt::runtime::Interpreter::Create(OneOpGraph(g, op), {.num_threads = 1});
+    if (!interp_or.ok()) {
+      std::printf("| %zu | skipped: %s |\n", k, interp_or.status().message().c_str());
+      continue;
+    }
+    auto& interp = **interp_or;
+    std::memcpy(interp.input_bytes(0), d->input.data(), std::min(d->input.size(), interp.input(0).bytes));
+    const double macs = static_cast<double>(interp.OpMacs(0));
+    std::vector<double> lo, dn;
+    for (int r = 0; r < rounds; ++r) {
+      lo.push_back(TimeUs(runs, [&] { (void)interp.Invoke(); }));
+      dn.push_back(TimeUs(runs, [&] {
+        d->conv.execute(st, d->args);
+        st.wait();
+      }));
+    }
+    const double a = Median(lo), b = Median(dn);
+    total_lo += a;
+    total_d += b;
+    total_mac += macs;
+    const Tensor& in = g.main().tensors[op.inputs[0]];
+    const Tensor& w = g.main().tensors[op.inputs[1]];
+    std::printf("| %zu | %s | %dx%dx%d | %d | %dx%d/%d | %.2f | %.1f | %.1f | %.2f | %s | %s |\n", k,
+                op.type == OpType::CONV_2D ? "conv" : "depthwise", in.shape[1], in.shape[2], in.shape[3],
+                g.main().tensors[op.outputs[0]].shape[3], w.shape[1], w.shape[2], op.options.stride_h, macs * 1e-6, a,
+                b, a / b, d->impl.c_str(), d->exact.c_str());
+    std::fflush(stdout);
+  }
+  std::printf("| all | | | | | %.1f | %.1f | %.1f | %.2f | | |\n", total_mac * 1e-6, total_lo, total_d,
+              total_lo / total_d);
+  return 0;
+}
