@@ -301,6 +301,8 @@ inline void StoreRowF(__m256 y0, __m256 y1, int cols, float* o) {
   if (cols == 16) {
     _mm256_storeu_ps(o, y0);
     _mm256_storeu_ps(o + 8, y1);
+  } else if (cols == 8) {
+    _mm256_storeu_ps(o, y0);
   } else {
     alignas(32) float tmp[16];
     _mm256_store_ps(tmp, y0);
@@ -323,8 +325,11 @@ struct RowStoreF {
 };
 
 // The float tile over rows of `segments` runs (as AccumulateQ's): run s of row r at a[r] + s * seg_stride.
-void GemmFSeg(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
-              const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride) {
+// kHalf: only channels 0-7 are stored (the last block of a layer with N % 16 in 1..8, e.g. 24 output channels), so
+// the other half's loads and multiplies are skipped (c01 ... c51 stay 0): a third of a 24-channel layer's FMAs.
+template <bool kHalf>
+void GemmFSegT(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
+               const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride) {
   static_assert(kMrF == 6 && kNr == 16);
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -338,26 +343,26 @@ void GemmFSeg(int segments, int seg_len, ptrdiff_t seg_stride, const float* cons
     const float* a5 = a[5] + off;
     for (int kk = 0; kk < seg_len; ++kk) {
       const __m256 b0 = _mm256_loadu_ps(b);
-      const __m256 b1 = _mm256_loadu_ps(b + 8);
+      const __m256 b1 = kHalf ? b0 : _mm256_loadu_ps(b + 8);
       b += 16;
       __m256 x = _mm256_broadcast_ss(a0 + kk);
       c00 = _mm256_fmadd_ps(x, b0, c00);
-      c01 = _mm256_fmadd_ps(x, b1, c01);
+      if constexpr (!kHalf) c01 = _mm256_fmadd_ps(x, b1, c01);
       x = _mm256_broadcast_ss(a1 + kk);
       c10 = _mm256_fmadd_ps(x, b0, c10);
-      c11 = _mm256_fmadd_ps(x, b1, c11);
+      if constexpr (!kHalf) c11 = _mm256_fmadd_ps(x, b1, c11);
       x = _mm256_broadcast_ss(a2 + kk);
       c20 = _mm256_fmadd_ps(x, b0, c20);
-      c21 = _mm256_fmadd_ps(x, b1, c21);
+      if constexpr (!kHalf) c21 = _mm256_fmadd_ps(x, b1, c21);
       x = _mm256_broadcast_ss(a3 + kk);
       c30 = _mm256_fmadd_ps(x, b0, c30);
-      c31 = _mm256_fmadd_ps(x, b1, c31);
+      if constexpr (!kHalf) c31 = _mm256_fmadd_ps(x, b1, c31);
       x = _mm256_broadcast_ss(a4 + kk);
       c40 = _mm256_fmadd_ps(x, b0, c40);
-      c41 = _mm256_fmadd_ps(x, b1, c41);
+      if constexpr (!kHalf) c41 = _mm256_fmadd_ps(x, b1, c41);
       x = _mm256_broadcast_ss(a5 + kk);
       c50 = _mm256_fmadd_ps(x, b0, c50);
-      c51 = _mm256_fmadd_ps(x, b1, c51);
+      if constexpr (!kHalf) c51 = _mm256_fmadd_ps(x, b1, c51);
     }
   }
   alignas(32) float bias16[16] = {};  // bias holds `cols` values
@@ -371,6 +376,15 @@ void GemmFSeg(int segments, int seg_len, ptrdiff_t seg_stride, const float* cons
   if (rows > 3) store(c30, c31, out + 3 * stride);
   if (rows > 4) store(c40, c41, out + 4 * stride);
   if (rows > 5) store(c50, c51, out + 5 * stride);
+}
+
+void GemmFSeg(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
+              const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride) {
+  if (cols <= 8) {
+    GemmFSegT<true>(segments, seg_len, seg_stride, a, b, bias, lo, hi, rows, cols, out, out_stride);
+  } else {
+    GemmFSegT<false>(segments, seg_len, seg_stride, a, b, bias, lo, hi, rows, cols, out, out_stride);
+  }
 }
 
 void GemmF(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows, int cols,
