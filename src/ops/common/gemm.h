@@ -115,7 +115,8 @@ struct Kernels {
   void (*gemm_q_requant)(int k_pairs, const int16_t* a, int lda, const int16_t* b, int rows, int cols,
                          const int32_t* bias, int c0, const QuantEpilogue& e, uint8_t* out, int out_stride);
   // out[r * out_stride + c] = clamp(bias[c] + sum over kk < k of a[r][kk] * b[kk][c], lo, hi) for r < rows,
-  // c < cols; a[r] points to k floats for every r < kMrF (repeat a valid row for tails).
+  // c < cols; a[r] points to k floats for every r < kMrF (repeat a valid row for tails); bias: kNr entries (a
+  // packed block's, padded).
   void (*gemm_f)(int k, const float* const* a, const float* b, const float* bias, float lo, float hi, int rows,
                  int cols, float* out, int out_stride);
   // out[r * out_stride + c] = the HybridEpilogue of acc[r * acc_stride + c] with row_scale[r] and channel c0 + c,

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <limits>
 
 #include "ops/common/gemm.h"
 
@@ -331,8 +332,10 @@ template <bool kHalf>
 void GemmFSegT(int segments, int seg_len, ptrdiff_t seg_stride, const float* const* a, const float* b,
                const float* bias, float lo, float hi, int rows, int cols, float* out, int out_stride) {
   static_assert(kMrF == 6 && kNr == 16);
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  // The sums start at the bias (kNr values, padded): no addition per output at the end, a rounding-order
+  // difference within kF32Tolerance.
+  __m256 c00 = _mm256_loadu_ps(bias), c01 = _mm256_loadu_ps(bias + 8), c10 = c00, c11 = c01, c20 = c00, c21 = c01;
+  __m256 c30 = c00, c31 = c01, c40 = c00, c41 = c01, c50 = c00, c51 = c01;
   for (int s = 0; s < segments; ++s) {
     const ptrdiff_t off = s * seg_stride;
     const float* a0 = a[0] + off;
@@ -365,11 +368,18 @@ void GemmFSegT(int segments, int seg_len, ptrdiff_t seg_stride, const float* con
       if constexpr (!kHalf) c51 = _mm256_fmadd_ps(x, b1, c51);
     }
   }
-  alignas(32) float bias16[16] = {};  // bias holds `cols` values
-  std::memcpy(bias16, bias, sizeof(float) * static_cast<size_t>(cols));
-  const RowStoreF store{_mm256_load_ps(bias16), _mm256_load_ps(bias16 + 8), _mm256_set1_ps(lo), _mm256_set1_ps(hi),
-                        cols};
   const size_t stride = static_cast<size_t>(out_stride);
+  // No fused activation (lo = -inf, hi = +inf: a projection layer): the clamp would change nothing.
+  const bool clamp = lo > -std::numeric_limits<float>::infinity() || hi < std::numeric_limits<float>::infinity();
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
+  auto store = [&](__m256 y0, __m256 y1, float* o) {
+    if (clamp) {
+      // max/min return their second operand when either is NaN: NaN sums pass through like the reference's clamp.
+      y0 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y0));
+      y1 = _mm256_min_ps(vhi, _mm256_max_ps(vlo, y1));
+    }
+    StoreRowF(y0, y1, cols, o);
+  };
   store(c00, c01, out);
   if (rows > 1) store(c10, c11, out + stride);
   if (rows > 2) store(c20, c21, out + 2 * stride);
