@@ -328,6 +328,11 @@ void RunRowsInt8Weights(const Kernels& kern, const PackedQ& w, int m, int segmen
   });
 }
 
+// Quantized panels of at most this many rows (the last one of an M that is not a multiple of kern.mr_q) run as
+// that many matrix-vector products (Kernels::gemv_q) when the weights are stored as int8: a tile costs about the same
+// for 1 row as for 6, and a 7x7 layer's M = 49 is 8 panels of 6 and 1 row.
+constexpr int kQuantGemvRows = 2;
+
 // The panel loop of the quantized GEMM (int16- or int8-stored weights): prepare(m0, rows, panel) writes the int16
 // A operand of one panel (kern.mr_q rows of 2 * k_pairs values, rows beyond `rows` 0) into `panel`, then every weight
 // block of the task runs over each chunk of prepared panels (ForEachChunk) and requantizes into out ([M][n]).
@@ -352,12 +357,21 @@ void RunQuantizedPanels(const Kernels& kern, const PackedQ& w, int m, const Quan
           const int cols = w.n - c0 < kNr ? w.n - c0 : kNr;
           const size_t b_offset = static_cast<size_t>(b) * w.k_pairs * kNr * 2;
           auto* o = reinterpret_cast<uint8_t*>(out) + static_cast<size_t>(panel) * mr * w.n + c0;
-          if (int8_weights) {
-            kern.gemm_q8_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data8.data() + b_offset,
-                                 rows_of(panel), cols, w.bias.data() + c0, c0, e, o, w.n);
+          const int rows = rows_of(panel);
+          if (int8_weights && rows <= kQuantGemvRows && mr > kQuantGemvRows) {
+            // A tail panel of 1 or 2 rows (7x7 = 8 x 6 + 1): matrix-vector products, not a whole tile's work.
+            alignas(32) int32_t acc[kNr];
+            for (int r = 0; r < rows; ++r) {
+              kern.gemv_q(w.k_pairs, scratch + slot * panel_elems + static_cast<size_t>(r) * a_stride,
+                          w.data8.data() + b_offset, acc);
+              kern.requant(acc, kNr, 1, cols, w.bias.data() + c0, c0, e, o + static_cast<size_t>(r) * w.n, w.n);
+            }
+          } else if (int8_weights) {
+            kern.gemm_q8_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data8.data() + b_offset, rows,
+                                 cols, w.bias.data() + c0, c0, e, o, w.n);
           } else {
-            kern.gemm_q_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data.data() + b_offset,
-                                rows_of(panel), cols, w.bias.data() + c0, c0, e, o, w.n);
+            kern.gemm_q_requant(w.k_pairs, scratch + slot * panel_elems, a_stride, w.data.data() + b_offset, rows,
+                                cols, w.bias.data() + c0, c0, e, o, w.n);
           }
         });
   });
