@@ -10,9 +10,8 @@
 // convolution (the accumulators only: the requantization, which liteopt's time includes, is left out, so the
 // comparison favours oneDNN), and the "exact" column counts the accumulators that differ from Σ x * w computed
 // in 64-bit integers on full-range int8 inputs. On CPUs without VNNI oneDNN multiplies byte pairs with
-// vpmaddubsw, whose 16-bit pair sums would saturate, so it halves the weights (7-bit weights, the factor put back in
-// the output scale): its accumulators are then not the exact int8 ones (all inputs 1, which cannot saturate, still
-// give ~90% differing accumulators on MobileNetV2's layers).
+// vpmaddubsw, whose 16-bit pair sums saturate, and for int8 (s8) inputs it also halves the weights (rounded) and
+// doubles the sum (inputs 1, weights 3, 64 channels: 256 for 192), so its accumulators are not the exact int8 ones.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
