@@ -17,7 +17,7 @@ namespace {
 constexpr int kBins = 2048;
 
 struct Track {
-  int32_t tensor;
+  int32_t tensor = 0;
   float min = std::numeric_limits<float>::infinity();
   float max = -std::numeric_limits<float>::infinity();
   std::vector<double> hist, abs_hist;
@@ -158,7 +158,11 @@ Result<std::vector<TensorRange>> Calibrate(const ir::Graph& float_graph,
   std::vector<Track> tracks;
   for (int t = 0; t < interp.num_tensors(); ++t) {
     const ops::TensorRef& ref = interp.tensor(t);
-    if (ref.dtype == DType::kFloat32 && !ref.is_const && ref.ir != nullptr) tracks.push_back(Track{t});
+    if (ref.dtype == DType::kFloat32 && !ref.is_const && ref.ir != nullptr) {
+      Track track;
+      track.tensor = t;
+      tracks.push_back(std::move(track));
+    }
   }
   auto run = [&](size_t s) -> Status {
     size_t offset = 0;

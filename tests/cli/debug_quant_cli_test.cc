@@ -42,8 +42,11 @@ TEST(DebugQuantCli, RanksTheInjectedBadLayerFirst) {
   EXPECT_NE(s.find("weights' range is set by outliers"), std::string::npos) << s;
   EXPECT_NE(s.find("--keep-float fc1"), std::string::npos) << s;
   // Its consumers are not blamed: the logits layer, fed the broken fc1 output, computes it fine.
-  for (const auto& l : d["layers"])
-    if (l["name"] != "fc1") EXPECT_FALSE(l["bad"].get<bool>()) << l.dump();
+  for (const auto& l : d["layers"]) {
+    if (l["name"] != "fc1") {
+      EXPECT_FALSE(l["bad"].get<bool>()) << l.dump();
+    }
+  }
   EXPECT_LT(d["top1_agreement"].get<double>(), 0.6);
 
   // The text report lists it first, marked, with the suggestion.
@@ -66,8 +69,9 @@ TEST(DebugQuantCli, CleanModelHasNoBadLayer) {
   EXPECT_EQ(d["samples"], 200);
   for (const auto& l : d["layers"]) {
     EXPECT_FALSE(l["bad"].get<bool>()) << l.dump();
-    if (l["quantized"].get<bool>() && !l["rmse_over_scale"].is_null())
+    if (l["quantized"].get<bool>() && !l["rmse_over_scale"].is_null()) {
       EXPECT_LT(l["rmse_over_scale"].get<double>(), 1.0) << l.dump();
+    }
   }
   EXPECT_GT(d["top1_agreement"].get<double>(), 0.95);
   // Enough samples, data scaled like the calibration data, no outliers: no warnings.

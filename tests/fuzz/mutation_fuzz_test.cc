@@ -40,7 +40,9 @@ bool LoadAndMaybeRun(std::vector<uint8_t> bytes, const std::string& name, bool r
     EXPECT_FALSE(interp.status().message().empty());
     return false;
   }
-  if (run) EXPECT_TRUE((*interp)->Invoke().ok());
+  if (run) {
+    EXPECT_TRUE((*interp)->Invoke().ok());
+  }
   return true;
 }
 
