@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/quant_math.h"
+#include "op_bench_util.h"
 #include "io/tflite/reader.h"
 #include "runtime/interpreter.h"
 
@@ -35,43 +36,10 @@ using liteopt::ir::Graph;
 using liteopt::ir::Op;
 using liteopt::ir::OpType;
 using liteopt::ir::Tensor;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
-// Median microseconds of `runs` calls.
-template <typename F>
-double TimeUs(int runs, F&& f) {
-  std::vector<double> t;
-  for (int r = 0; r < runs; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return Median(std::move(t));
-}
-
-// TFLite's SAME padding of one axis: (before, after), the odd pixel after.
-std::pair<uint32_t, uint32_t> SamePadding(int in, int kernel, int stride, int dilation) {
-  const int out = (in + stride - 1) / stride;
-  const int total = std::max((out - 1) * stride + (kernel - 1) * dilation + 1 - in, 0);
-  return {static_cast<uint32_t>(total / 2), static_cast<uint32_t>(total - total / 2)};
-}
-
-// The op alone as a graph: same tensors and buffers, its activation input as the graph input.
-std::shared_ptr<Graph> OneOpGraph(const Graph& g, const Op& op) {
-  auto one = std::make_shared<Graph>();
-  one->buffers = g.buffers;
-  liteopt::ir::Subgraph sg;
-  sg.tensors = g.main().tensors;
-  sg.inputs = {op.inputs[0]};
-  sg.outputs = {op.outputs[0]};
-  sg.ops = {op};
-  one->subgraphs.push_back(std::move(sg));
-  return one;
-}
+using liteopt::bench::Median;
+using liteopt::bench::OneOpGraph;
+using liteopt::bench::SamePadding;
+using liteopt::bench::TimeUs;
 
 template <typename T>
 const T* Data(const Graph& g, const Tensor& t) {
@@ -152,25 +120,14 @@ std::unique_ptr<XnnOp> CreateXnn(const Graph& g, const Op& op, std::string* erro
   return x;
 }
 
-int Usage() {
-  std::fprintf(stderr, "usage: liteopt_xnnpack_ops MODEL.tflite [--rounds N] [--runs N] [--op K]\n");
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return Usage();
-  const std::string path = argv[1];
-  int rounds = 5, runs = 20;
-  long only_op = -1;
-  for (int i = 2; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--op") && i + 1 < argc) only_op = std::atol(argv[++i]);
-    else return Usage();
-  }
-  if (rounds < 1 || runs < 1) return Usage();
+  liteopt::bench::OpBenchArgs args;
+  if (!liteopt::bench::ParseOpBenchArgs(argc, argv, "liteopt_xnnpack_ops", &args)) return 2;
+  const std::string& path = args.model;
+  const int rounds = args.rounds, runs = args.runs;
+  const long only_op = args.only_op;
   auto graph_or = liteopt::io::tflite::ReadTfliteFile(path);
   if (!graph_or.ok()) {
     std::fprintf(stderr, "liteopt_xnnpack_ops: %s\n", graph_or.status().message().c_str());

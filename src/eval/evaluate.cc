@@ -120,6 +120,19 @@ void Rank(const ops::TensorRef& t, int b, int classes, int32_t label, int32_t* t
   *rank = above;
 }
 
+// Percentiles (nearest rank), extremes and mean of per-run latencies (ms, at least one) that took `seconds` in all.
+LatencyStats Latencies(std::vector<double> ms, double seconds) {
+  std::sort(ms.begin(), ms.end());
+  LatencyStats l;
+  l.p50_ms = PercentileSorted(ms, 50);
+  l.p90_ms = PercentileSorted(ms, 90);
+  l.p99_ms = PercentileSorted(ms, 99);
+  l.min_ms = ms.front();
+  l.max_ms = ms.back();
+  l.mean_ms = seconds * 1e3 / static_cast<double>(ms.size());
+  return l;
+}
+
 // The labels the model's class ids mean, and where they came from.
 Status ResolveLabels(const std::string& model, const EvalOptions& o, data::LabelMap* labels, std::string* source,
                      bool* from_csv) {
@@ -428,13 +441,7 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
 
   r.images_per_second = infer_seconds > 0 ? n / infer_seconds : 0;
   r.end_to_end_images_per_second = wall > 0 ? n / wall : 0;
-  std::sort(latencies_ms.begin(), latencies_ms.end());
-  r.latency.p50_ms = PercentileSorted(latencies_ms, 50);
-  r.latency.p90_ms = PercentileSorted(latencies_ms, 90);
-  r.latency.p99_ms = PercentileSorted(latencies_ms, 99);
-  r.latency.min_ms = latencies_ms.front();
-  r.latency.max_ms = latencies_ms.back();
-  r.latency.mean_ms = infer_seconds * 1e3 / n;
+  r.latency = Latencies(std::move(latencies_ms), infer_seconds);
   interp.reset();  // free its arena before the batched interpreters exist
   r.kept_inputs.assign(kept.begin(), kept.begin() + static_cast<ptrdiff_t>(std::min(kept.size(), o.keep_inputs)));
 
@@ -508,17 +515,11 @@ Status MeasureLatencyInterleaved(const std::vector<EvalResult*>& results, const 
   }
   for (size_t i = 0; i < results.size(); ++i) {
     EvalResult& r = *results[i];
-    std::vector<double>& ms = timed[i].ms;
-    std::sort(ms.begin(), ms.end());
-    r.latency.p50_ms = PercentileSorted(ms, 50);
-    r.latency.p90_ms = PercentileSorted(ms, 90);
-    r.latency.p99_ms = PercentileSorted(ms, 99);
-    r.latency.min_ms = ms.front();
-    r.latency.max_ms = ms.back();
-    r.latency.mean_ms = timed[i].seconds * 1e3 / static_cast<double>(ms.size());
-    r.images_per_second = timed[i].seconds > 0 ? static_cast<double>(ms.size()) / timed[i].seconds : 0;
+    const size_t runs = timed[i].ms.size();
+    r.latency = Latencies(std::move(timed[i].ms), timed[i].seconds);
+    r.images_per_second = timed[i].seconds > 0 ? static_cast<double>(runs) / timed[i].seconds : 0;
     r.latency_rounds = rounds;
-    r.latency_runs = ms.size();
+    r.latency_runs = runs;
     if (timed[i].top1_sum < 0) return Internal(r.model_path + ": negative class id");
   }
   return Status::Ok();
