@@ -37,10 +37,7 @@ using liteopt::ir::Graph;
 using liteopt::ir::Op;
 using liteopt::ir::OpType;
 using liteopt::ir::Tensor;
-using liteopt::bench::Median;
-using liteopt::bench::OneOpGraph;
 using liteopt::bench::SamePadding;
-using liteopt::bench::TimeUs;
 
 // A oneDNN convolution equivalent to the op, with its memories and, for int8, how many accumulators are exact.
 struct DnnlOp {
@@ -202,10 +199,7 @@ std::unique_ptr<DnnlOp> CreateDnnl(const dnnl::engine& eng, dnnl::stream& st, co
 int main(int argc, char** argv) {
   liteopt::bench::OpBenchArgs args;
   if (!liteopt::bench::ParseOpBenchArgs(argc, argv, "liteopt_onednn_ops", &args)) return 2;
-  const std::string& path = args.model;
-  const int rounds = args.rounds, runs = args.runs;
-  const long only_op = args.only_op;
-  auto graph_or = liteopt::io::tflite::ReadTfliteFile(path);
+  auto graph_or = liteopt::io::tflite::ReadTfliteFile(args.model);
   if (!graph_or.ok()) {
     std::fprintf(stderr, "liteopt_onednn_ops: %s\n", graph_or.status().message().c_str());
     return 1;
@@ -215,50 +209,19 @@ int main(int argc, char** argv) {
   dnnl::stream st(eng);
   const char* omp = std::getenv("OMP_NUM_THREADS");
   std::printf("%s: liteopt one thread, oneDNN OMP_NUM_THREADS=%s, %d rounds x %d runs, median of round medians\n\n",
-              path.c_str(), omp ? omp : "(unset: all cores)", rounds, runs);
-  std::printf("| op | type | input HxWxC | out C | k/s | MMAC | liteopt us | oneDNN us | liteopt / oneDNN | "
-              "oneDNN kernel | oneDNN against the exact sums |\n|---|---|---|---:|---|---:|---:|---:|---:|---|---|\n");
-  double total_lo = 0, total_d = 0, total_mac = 0;
-  const auto& ops = g.main().ops;
-  for (size_t k = 0; k < ops.size(); ++k) {
-    const Op& op = ops[k];
-    if (op.type != OpType::CONV_2D && op.type != OpType::DEPTHWISE_CONV_2D) continue;
-    if (only_op >= 0 && static_cast<long>(k) != only_op) continue;
-    std::string error;
-    auto d = CreateDnnl(eng, st, g, op, &error);
-    if (!d) {
-      std::printf("| %zu | %s | skipped: %s |\n", k, liteopt::ir::OpTypeName(op.type).c_str(), error.c_str());
-      continue;
-    }
-    auto interp_or = liteopt::runtime::Interpreter::Create(OneOpGraph(g, op), {.num_threads = 1});
-    if (!interp_or.ok()) {
-      std::printf("| %zu | skipped: %s |\n", k, interp_or.status().message().c_str());
-      continue;
-    }
-    auto& interp = **interp_or;
-    std::memcpy(interp.input_bytes(0), d->input.data(), std::min(d->input.size(), interp.input(0).bytes));
-    const double macs = static_cast<double>(interp.OpMacs(0));
-    std::vector<double> lo, dn;
-    for (int r = 0; r < rounds; ++r) {
-      lo.push_back(TimeUs(runs, [&] { (void)interp.Invoke(); }));
-      dn.push_back(TimeUs(runs, [&] {
-        d->conv.execute(st, d->args);
-        st.wait();
-      }));
-    }
-    const double a = Median(lo), b = Median(dn);
-    total_lo += a;
-    total_d += b;
-    total_mac += macs;
-    const Tensor& in = g.main().tensors[op.inputs[0]];
-    const Tensor& w = g.main().tensors[op.inputs[1]];
-    std::printf("| %zu | %s | %dx%dx%d | %d | %dx%d/%d | %.2f | %.1f | %.1f | %.2f | %s | %s |\n", k,
-                op.type == OpType::CONV_2D ? "conv" : "depthwise", in.shape[1], in.shape[2], in.shape[3],
-                g.main().tensors[op.outputs[0]].shape[3], w.shape[1], w.shape[2], op.options.stride_h, macs * 1e-6, a,
-                b, a / b, d->impl.c_str(), d->exact.c_str());
-    std::fflush(stdout);
-  }
-  std::printf("| all | | | | | %.1f | %.1f | %.1f | %.2f | | |\n", total_mac * 1e-6, total_lo, total_d,
-              total_lo / total_d);
+              args.model.c_str(), omp ? omp : "(unset: all cores)", args.rounds, args.runs);
+  liteopt::bench::RunOpTable(g, args, "oneDNN", "oneDNN kernel | oneDNN against the exact sums",
+                             [&](const Op& op, std::string* error) -> std::unique_ptr<liteopt::bench::PeerOp> {
+                               std::shared_ptr<DnnlOp> d = CreateDnnl(eng, st, g, op, error);
+                               if (!d) return nullptr;
+                               auto p = std::make_unique<liteopt::bench::PeerOp>();
+                               p->input = d->input;
+                               p->run = [d, &st] {
+                                 d->conv.execute(st, d->args);
+                                 st.wait();
+                               };
+                               p->cells = [d](double, double, double) { return d->impl + " | " + d->exact; };
+                               return p;
+                             });
   return 0;
 }

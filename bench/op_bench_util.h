@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "ir/graph.h"
+#include "runtime/interpreter.h"
 
 namespace liteopt::bench {
 
@@ -78,6 +80,67 @@ inline std::shared_ptr<ir::Graph> OneOpGraph(const ir::Graph& g, const ir::Op& o
   sg.ops = {op};
   one->subgraphs.push_back(std::move(sg));
   return one;
+}
+
+// One peer operator, created for an op: the input bytes both sides are fed, a call that runs it once, and the
+// table cells it adds after the ratio (given liteopt's and the peer's median microseconds and the op's MACs).
+struct PeerOp {
+  std::vector<uint8_t> input;
+  std::function<void()> run;
+  std::function<std::string(double liteopt_us, double peer_us, double macs)> cells;
+};
+
+// The table: every CONV_2D and DEPTHWISE_CONV_2D of g (or only --op), liteopt's kernel (the op alone in a one-op
+// graph, one thread) against make(op, &error) (nullptr: the row says why it was skipped), interleaved: each round
+// times `runs` calls of liteopt, then of the peer; medians of the round medians. extra_header: the cells' titles.
+template <typename Make>
+void RunOpTable(const ir::Graph& g, const OpBenchArgs& a, const char* peer, const std::string& extra_header,
+                Make&& make) {
+  std::printf("| op | type | input HxWxC | out C | k/s | MMAC | liteopt us | %s us | liteopt / %s | %s |\n", peer, peer,
+              extra_header.c_str());
+  std::printf("|---|---|---|---:|---|---:|---:|---:|---:|");
+  for (char c : extra_header)
+    if (c == '|') std::printf("---|");
+  std::printf("---|\n");
+  double total_lo = 0, total_peer = 0, total_mac = 0;
+  const auto& ops = g.main().ops;
+  for (size_t k = 0; k < ops.size(); ++k) {
+    const ir::Op& op = ops[k];
+    if (op.type != ir::OpType::CONV_2D && op.type != ir::OpType::DEPTHWISE_CONV_2D) continue;
+    if (a.only_op >= 0 && static_cast<long>(k) != a.only_op) continue;
+    std::string error;
+    std::unique_ptr<PeerOp> p = make(op, &error);
+    if (!p) {
+      std::printf("| %zu | %s | skipped: %s |\n", k, ir::OpTypeName(op.type).c_str(), error.c_str());
+      continue;
+    }
+    auto interp_or = runtime::Interpreter::Create(OneOpGraph(g, op), {.num_threads = 1});
+    if (!interp_or.ok()) {
+      std::printf("| %zu | skipped: %s |\n", k, interp_or.status().message().c_str());
+      continue;
+    }
+    auto& interp = **interp_or;
+    std::memcpy(interp.input_bytes(0), p->input.data(), std::min(p->input.size(), interp.input(0).bytes));
+    const double macs = static_cast<double>(interp.OpMacs(0));
+    std::vector<double> lo, pe;
+    for (int r = 0; r < a.rounds; ++r) {
+      lo.push_back(TimeUs(a.runs, [&] { (void)interp.Invoke(); }));
+      pe.push_back(TimeUs(a.runs, p->run));
+    }
+    const double x = Median(lo), y = Median(pe);
+    total_lo += x;
+    total_peer += y;
+    total_mac += macs;
+    const ir::Tensor& in = g.main().tensors[op.inputs[0]];
+    const ir::Tensor& w = g.main().tensors[op.inputs[1]];
+    std::printf("| %zu | %s | %dx%dx%d | %d | %dx%d/%d | %.2f | %.1f | %.1f | %.2f | %s |\n", k,
+                op.type == ir::OpType::CONV_2D ? "conv" : "depthwise", in.shape[1], in.shape[2], in.shape[3],
+                g.main().tensors[op.outputs[0]].shape[3], w.shape[1], w.shape[2], op.options.stride_h, macs * 1e-6, x,
+                y, x / y, p->cells(x, y, macs).c_str());
+    std::fflush(stdout);
+  }
+  std::printf("| all | | | | | %.1f | %.1f | %.1f | %.2f | |\n", total_mac * 1e-6, total_lo, total_peer,
+              total_lo / total_peer);
 }
 
 }  // namespace liteopt::bench

@@ -36,10 +36,7 @@ using liteopt::ir::Graph;
 using liteopt::ir::Op;
 using liteopt::ir::OpType;
 using liteopt::ir::Tensor;
-using liteopt::bench::Median;
-using liteopt::bench::OneOpGraph;
 using liteopt::bench::SamePadding;
-using liteopt::bench::TimeUs;
 
 template <typename T>
 const T* Data(const Graph& g, const Tensor& t) {
@@ -125,10 +122,7 @@ std::unique_ptr<XnnOp> CreateXnn(const Graph& g, const Op& op, std::string* erro
 int main(int argc, char** argv) {
   liteopt::bench::OpBenchArgs args;
   if (!liteopt::bench::ParseOpBenchArgs(argc, argv, "liteopt_xnnpack_ops", &args)) return 2;
-  const std::string& path = args.model;
-  const int rounds = args.rounds, runs = args.runs;
-  const long only_op = args.only_op;
-  auto graph_or = liteopt::io::tflite::ReadTfliteFile(path);
+  auto graph_or = liteopt::io::tflite::ReadTfliteFile(args.model);
   if (!graph_or.ok()) {
     std::fprintf(stderr, "liteopt_xnnpack_ops: %s\n", graph_or.status().message().c_str());
     return 1;
@@ -138,47 +132,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "liteopt_xnnpack_ops: xnn_initialize failed (CPU not supported by XNNPACK?)\n");
     return 1;
   }
-  std::printf("%s: one thread, %d rounds x %d runs, median of round medians\n\n", path.c_str(), rounds, runs);
-  std::printf("| op | type | input HxWxC | out C | k/s | MMAC | liteopt us | XNNPACK us | liteopt / XNNPACK | "
-              "liteopt GOP/s | XNNPACK GOP/s |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
-  double total_lo = 0, total_x = 0, total_mac = 0;
-  const auto& ops = g.main().ops;
-  for (size_t k = 0; k < ops.size(); ++k) {
-    const Op& op = ops[k];
-    if (op.type != OpType::CONV_2D && op.type != OpType::DEPTHWISE_CONV_2D) continue;
-    if (only_op >= 0 && static_cast<long>(k) != only_op) continue;
-    std::string error;
-    auto x = CreateXnn(g, op, &error);
-    if (!x) {
-      std::printf("| %zu | %s | skipped: %s |\n", k, liteopt::ir::OpTypeName(op.type).c_str(), error.c_str());
-      continue;
-    }
-    auto interp_or = liteopt::runtime::Interpreter::Create(OneOpGraph(g, op), {.num_threads = 1});
-    if (!interp_or.ok()) {
-      std::printf("| %zu | skipped: %s |\n", k, interp_or.status().message().c_str());
-      continue;
-    }
-    auto& interp = **interp_or;
-    std::memcpy(interp.input_bytes(0), x->input.data(), std::min(x->input.size(), interp.input(0).bytes));
-    const double macs = static_cast<double>(interp.OpMacs(0));
-    std::vector<double> lo, xn;
-    for (int r = 0; r < rounds; ++r) {
-      lo.push_back(TimeUs(runs, [&] { (void)interp.Invoke(); }));
-      xn.push_back(TimeUs(runs, [&] { xnn_run_operator(x->op, nullptr); }));
-    }
-    const double a = Median(lo), b = Median(xn);
-    total_lo += a;
-    total_x += b;
-    total_mac += macs;
-    const Tensor& in = g.main().tensors[op.inputs[0]];
-    const Tensor& w = g.main().tensors[op.inputs[1]];
-    std::printf("| %zu | %s | %dx%dx%d | %d | %dx%d/%d | %.2f | %.1f | %.1f | %.2f | %.1f | %.1f |\n", k,
-                op.type == OpType::CONV_2D ? "conv" : "depthwise", in.shape[1], in.shape[2], in.shape[3],
-                g.main().tensors[op.outputs[0]].shape[3], w.shape[1], w.shape[2], op.options.stride_h, macs * 1e-6, a,
-                b, a / b, 2 * macs / (a * 1e3), 2 * macs / (b * 1e3));
-    std::fflush(stdout);
-  }
-  std::printf("| all | | | | | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f |\n", total_mac * 1e-6, total_lo, total_x,
-              total_lo / total_x, 2 * total_mac / (total_lo * 1e3), 2 * total_mac / (total_x * 1e3));
+  std::printf("%s: one thread, %d rounds x %d runs, median of round medians\n\n", args.model.c_str(), args.rounds,
+              args.runs);
+  liteopt::bench::RunOpTable(g, args, "XNNPACK", "liteopt GOP/s | XNNPACK GOP/s",
+                             [&](const Op& op, std::string* error) -> std::unique_ptr<liteopt::bench::PeerOp> {
+                               std::shared_ptr<XnnOp> x = CreateXnn(g, op, error);
+                               if (!x) return nullptr;
+                               auto p = std::make_unique<liteopt::bench::PeerOp>();
+                               p->input = x->input;
+                               p->run = [x] { xnn_run_operator(x->op, nullptr); };
+                               p->cells = [](double a, double b, double macs) {
+                                 char buf[64];
+                                 std::snprintf(buf, sizeof buf, "%.1f | %.1f", 2 * macs / (a * 1e3),
+                                               2 * macs / (b * 1e3));
+                                 return std::string(buf);
+                               };
+                               return p;
+                             });
   return 0;
 }
