@@ -199,12 +199,9 @@ std::unique_ptr<DnnlOp> CreateDnnl(const dnnl::engine& eng, dnnl::stream& st, co
 int main(int argc, char** argv) {
   liteopt::bench::OpBenchArgs args;
   if (!liteopt::bench::ParseOpBenchArgs(argc, argv, "liteopt_onednn_ops", &args)) return 2;
-  auto graph_or = liteopt::io::tflite::ReadTfliteFile(args.model);
-  if (!graph_or.ok()) {
-    std::fprintf(stderr, "liteopt_onednn_ops: %s\n", graph_or.status().message().c_str());
-    return 1;
-  }
-  const Graph& g = **graph_or;
+  const auto model = liteopt::bench::LoadModel("liteopt_onednn_ops", args);
+  if (!model) return 1;
+  const Graph& g = *model;
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   dnnl::stream st(eng);
   const char* omp = std::getenv("OMP_NUM_THREADS");

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/tflite/reader.h"
 #include "ir/graph.h"
 #include "runtime/interpreter.h"
 
@@ -25,8 +26,8 @@ struct OpBenchArgs {
   long only_op = -1;  // --op: only op K (e.g. under perf)
 };
 
-// False (after printing `usage`) on a bad command line.
-inline bool ParseOpBenchArgs(int argc, char** argv, const char* usage, OpBenchArgs* a) {
+// False (after printing the usage of `tool`) on a bad command line.
+inline bool ParseOpBenchArgs(int argc, char** argv, const char* tool, OpBenchArgs* a) {
   bool ok = argc >= 2;
   if (ok) a->model = argv[1];
   for (int i = 2; ok && i < argc; ++i) {
@@ -41,8 +42,18 @@ inline bool ParseOpBenchArgs(int argc, char** argv, const char* usage, OpBenchAr
     }
   }
   ok = ok && a->rounds >= 1 && a->runs >= 1;
-  if (!ok) std::fprintf(stderr, "usage: %s MODEL.tflite [--rounds N] [--runs N] [--op K]\n", usage);
+  if (!ok) std::fprintf(stderr, "usage: %s MODEL.tflite [--rounds N] [--runs N] [--op K]\n", tool);
   return ok;
+}
+
+// The model of a.model, or nullptr after printing why it cannot be read.
+inline std::shared_ptr<const ir::Graph> LoadModel(const char* tool, const OpBenchArgs& a) {
+  auto graph_or = io::tflite::ReadTfliteFile(a.model);
+  if (!graph_or.ok()) {
+    std::fprintf(stderr, "%s: %s\n", tool, graph_or.status().message().c_str());
+    return nullptr;
+  }
+  return *graph_or;
 }
 
 inline double Median(std::vector<double> v) {

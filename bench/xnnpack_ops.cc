@@ -122,12 +122,9 @@ std::unique_ptr<XnnOp> CreateXnn(const Graph& g, const Op& op, std::string* erro
 int main(int argc, char** argv) {
   liteopt::bench::OpBenchArgs args;
   if (!liteopt::bench::ParseOpBenchArgs(argc, argv, "liteopt_xnnpack_ops", &args)) return 2;
-  auto graph_or = liteopt::io::tflite::ReadTfliteFile(args.model);
-  if (!graph_or.ok()) {
-    std::fprintf(stderr, "liteopt_xnnpack_ops: %s\n", graph_or.status().message().c_str());
-    return 1;
-  }
-  const Graph& g = **graph_or;
+  const auto model = liteopt::bench::LoadModel("liteopt_xnnpack_ops", args);
+  if (!model) return 1;
+  const Graph& g = *model;
   if (xnn_initialize(nullptr) != xnn_status_success) {
     std::fprintf(stderr, "liteopt_xnnpack_ops: xnn_initialize failed (CPU not supported by XNNPACK?)\n");
     return 1;
