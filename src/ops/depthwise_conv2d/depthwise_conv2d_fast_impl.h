@@ -387,7 +387,9 @@ inline void Rows3x3Q(const FastParams& p, const int16_t* r0, const int16_t* r1, 
   const int16_t* w = p.filter_pairs3x3.data();
   const size_t step = static_cast<size_t>(stride) * pixel;  // one output pixel on
   for (int c0 = 0; c0 < blocks_end; c0 += 16) {
-    auto weight = [&](int pair, int half) { return load(w + (static_cast<size_t>(pair) * channels + c0) * 2 + 16 * half); };
+    auto weight = [&](int pair, int half) {
+      return load(w + (static_cast<size_t>(pair) * channels + c0) * 2 + 16 * half);
+    };
     const __m256i w0l = weight(0, 0), w0h = weight(0, 1), w1l = weight(1, 0), w1h = weight(1, 1), w2l = weight(2, 0),
                   w2h = weight(2, 1), w3l = weight(3, 0), w3h = weight(3, 1), w4l = weight(4, 0), w4h = weight(4, 1);
     const int16_t* a = p01 + static_cast<size_t>(c0) * 2;
