@@ -108,7 +108,7 @@ nlohmann::json EvalJson(const eval::EvalResult& r, bool details) {
                      {"mean", r.latency.mean_ms}, {"min", r.latency.min_ms}, {"max", r.latency.max_ms}};
   // How latency_ms and images_per_second were measured: over the accuracy pass, or in interleaved rounds.
   j["latency_rounds"] = r.latency_rounds;
-  j["latency_runs"] = r.latency_rounds > 0 ? r.latency_runs : r.n;
+  j["latency_runs"] = r.latency_runs;
   if (r.batched) {
     nlohmann::json b;
     b["images_per_second"] = r.batched->images_per_second;

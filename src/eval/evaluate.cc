@@ -442,6 +442,7 @@ Result<EvalResult> Evaluate(const std::string& model_path, const EvalOptions& o)
   r.images_per_second = infer_seconds > 0 ? n / infer_seconds : 0;
   r.end_to_end_images_per_second = wall > 0 ? n / wall : 0;
   r.latency = Latencies(std::move(latencies_ms), infer_seconds);
+  r.latency_runs = r.n;
   interp.reset();  // free its arena before the batched interpreters exist
   r.kept_inputs.assign(kept.begin(), kept.begin() + static_cast<ptrdiff_t>(std::min(kept.size(), o.keep_inputs)));
 

@@ -113,7 +113,7 @@ struct EvalResult {
   double end_to_end_images_per_second = 0;  // n / wall time including read, decode and resize
   LatencyStats latency;
   // How `latency` and `images_per_second` were measured: 0 = over the accuracy pass, one run per image; else by
-  // MeasureLatencyInterleaved in this many rounds, `latency_runs` timed runs in all.
+  // MeasureLatencyInterleaved in this many rounds. latency_runs: the timed runs in all (n for the accuracy pass).
   int latency_rounds = 0;
   size_t latency_runs = 0;
   std::optional<Throughput> batched;  // when EvalOptions::batched
